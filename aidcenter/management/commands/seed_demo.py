@@ -1,0 +1,12 @@
+from django.core.management.base import BaseCommand
+
+from aidcenter.demo.orgs import seed_orgs_and_staff
+
+
+class Command(BaseCommand):
+    help = "Load the demo district (Putuo's 20 sub-centers), its staff and records. Safe to re-run."
+
+    def handle(self, *args, **options):
+        seed_orgs_and_staff()
+        # Each app adds its demo records here as it lands, deterministically.
+        self.stdout.write("demo data loaded")
