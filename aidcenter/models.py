@@ -178,3 +178,39 @@ class Change(models.Model):
 
     def __str__(self) -> str:
         return f"{self.table_name}:{self.record_id} v{self.version} {self.op}"
+
+
+class AccessLog(models.Model):
+    """Who saw full personal data (PIPL): one row per full view of a record, and one row per
+    list, export or feed pull that carried full ID numbers, with the record count."""
+
+    class Action(models.TextChoices):
+        VIEW = "view", _("viewed a record")
+        LIST = "list", _("listed records")
+        SEARCH = "search", _("searched")
+        LOOKUP = "lookup", _("city-wide ID lookup")
+        EXPORT = "export", _("exported")
+        FEED = "feed", _("pulled the change feed")
+        DOCUMENT = "document", _("opened a proof document")
+
+    at = models.DateTimeField(_("at"), default=timezone.now, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("user")
+    )
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    model = models.CharField(_("record type"), max_length=60)
+    record_id = models.CharField(_("record"), max_length=64, blank=True)
+    count = models.PositiveIntegerField(_("records"), default=1)
+    path = models.CharField(_("page or endpoint"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("access log entry")
+        verbose_name_plural = _("access log")
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["user", "at"], name="accesslog_user_at")]
+        triggers = [
+            pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user_id} {self.action} {self.model}"

@@ -5,7 +5,8 @@
 A user sees the records kept by their unit and by every unit below it; admins see everything;
 anyone without a staff role sees nothing. City-wide catalogues (employers, courses, lawyers)
 declare `scope_path = None` and are readable by every staff user. A model that is kept through
-another record names the path to its unit, e.g. `scope_path = "worker__org_unit"`.
+another record names the path to its unit, e.g. `scope_path = "worker__org_unit"`; a record
+that two units share names both, e.g. `scope_path = ("from_unit", "to_unit")`.
 
 The tree is small (hundreds of units), so the subtree is resolved once per request into a
 set of ids and cached on the user object that the request carries. Admin `get_queryset`, the
@@ -79,4 +80,9 @@ def scoped(user, model_or_queryset) -> models.QuerySet:
         return qs
     if model._meta.label == "aidcenter.OrgUnit":
         return qs.filter(id__in=ids)
+    if isinstance(path, tuple):  # seen by either unit, e.g. a transfer's sender and receiver
+        condition = models.Q()
+        for one in path:
+            condition |= models.Q(**{f"{one}__in": ids})
+        return qs.filter(condition)
     return qs.filter(**{f"{path}__in": ids})
