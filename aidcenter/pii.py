@@ -25,11 +25,17 @@ def sees_full_ids(user, org_unit_id: int | None = None) -> bool:
     return allowed and (org_unit_id is None or in_scope(user, org_unit_id))
 
 
-def log_access(*, user, action: str, model: str, record_id: str = "", count: int = 1, path: str = ""):
+def log_access(
+    *, user, action: str, model: str, record_id: str = "", count: int = 1, path: str = ""
+):
     """One access-log row. Paths are stored without query strings (they never hold IDs anyway)."""
     if count <= 0:
         return None
     return AccessLog.objects.create(
-        user=user, action=action, model=model, record_id=str(record_id), count=count,
+        user=user,
+        action=action,
+        model=model,
+        record_id=str(record_id),
+        count=count,
         path=path.split("?", 1)[0][:200],
     )

@@ -30,7 +30,9 @@ def validate(raw: str) -> str:
     except InvalidLength:
         raise ValueError(_("An ID number has 18 characters.")) from None
     except InvalidChecksum:
-        raise ValueError(_("The ID number's check digit is wrong: please check every digit.")) from None
+        raise ValueError(
+            _("The ID number's check digit is wrong: please check every digit.")
+        ) from None
     except InvalidComponent:
         raise ValueError(_("The ID number holds an impossible birth date or region.")) from None
     except ValidationError:

@@ -191,9 +191,7 @@ class Worker(SyncedRecord):
     # Dynamic management
     last_reviewed_on = models.DateField(_("last reviewed on"), null=True, blank=True)
     ended_on = models.DateField(_("lifted or closed on"), null=True, blank=True)
-    end_reason = models.CharField(
-        _("reason"), max_length=20, choices=EndReason.choices, blank=True
-    )
+    end_reason = models.CharField(_("reason"), max_length=20, choices=EndReason.choices, blank=True)
 
     class Meta(SyncedRecord.Meta):
         verbose_name = _("household file")
@@ -233,8 +231,38 @@ class Worker(SyncedRecord):
             ),
         ]
 
+    # The workflow: action -> (statuses it may start from, status it leads to).
+    TRANSITIONS = {
+        "submit": ({"draft"}, "submitted"),
+        "approve": ({"submitted"}, "registered"),
+        "reject": ({"submitted"}, "rejected"),
+        "lift": ({"registered"}, "lifted"),
+        "close": ({"registered", "lifted"}, "closed"),
+        "reopen": ({"rejected", "lifted", "closed"}, "draft"),
+    }
+
     def __str__(self) -> str:
         return f"{self.person.name}（{self.get_status_display()}）"
+
+    def next_status(self, action: str) -> str | None:
+        """The status this action leads to from the current one, or None if not allowed."""
+        starts, target = self.TRANSITIONS[action]
+        return target if self.status in starts else None
+
+    def opening_gaps(self) -> list[str]:
+        """What is still missing before the file may be submitted for review."""
+        gaps = []
+        if self.consent_signed_on is None:
+            gaps.append(_("the household's signed consent"))
+        if self.home_visit_on is None:
+            gaps.append(_("the home visit"))
+        if self.notice_starts_on is None or self.notice_ends_on is None:
+            gaps.append(_("the public notice dates"))
+        if not self.hardship_level:
+            gaps.append(_("the confirmed hardship level"))
+        if not self.main_cause:
+            gaps.append(_("the main cause of hardship"))
+        return gaps
 
     @property
     def is_active(self) -> bool:
@@ -386,13 +414,16 @@ class WorkerDocument(models.Model):
 
 
 class NoticeObjection(models.Model):
-    """An objection received during the public notice (公示); it must be resolved before approval."""
+    """An objection received during the public notice (公示); resolved before approval."""
 
     org_unit = models.ForeignKey(
         "aidcenter.OrgUnit", on_delete=models.PROTECT, related_name="+", verbose_name=_("unit")
     )
     worker = models.ForeignKey(
-        Worker, on_delete=models.PROTECT, related_name="objections", verbose_name=_("household file")
+        Worker,
+        on_delete=models.PROTECT,
+        related_name="objections",
+        verbose_name=_("household file"),
     )
     received_on = models.DateField(_("received on"))
     content = models.TextField(_("objection"))
@@ -474,7 +505,9 @@ class FileTransfer(models.Model):
     )
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default="pending")
     reason = models.TextField(_("reason"), blank=True)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     requested_at = models.DateTimeField(auto_now_add=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -501,7 +534,9 @@ class MinimumLivingLine(models.Model):
         "aidcenter.OrgUnit", on_delete=models.PROTECT, related_name="+", verbose_name=_("unit")
     )
     year = models.PositiveSmallIntegerField(_("year"))
-    monthly_amount = models.DecimalField(_("monthly amount per person"), max_digits=8, decimal_places=2)
+    monthly_amount = models.DecimalField(
+        _("monthly amount per person"), max_digits=8, decimal_places=2
+    )
 
     scope_path = None  # published figures: every staff user may read them
 
