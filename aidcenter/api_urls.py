@@ -3,7 +3,9 @@
 from rest_framework.routers import DefaultRouter
 
 from aidcenter.api_views import OrgUnitViewSet
+from cases.api import register as register_cases
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 router.register("org-units", OrgUnitViewSet, basename="org-unit")
+register_cases(router)

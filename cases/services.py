@@ -19,7 +19,6 @@ from aidcenter.roles import Action, can
 from aidcenter.scope import in_scope, scoped
 from cases import idnumbers
 from cases.models import (
-    ACTIVE_FILE_STATUSES,
     FileEvent,
     FileTransfer,
     HouseholdMember,
@@ -340,6 +339,38 @@ def member_add(
     return member
 
 
+@transaction.atomic
+def member_update(
+    *, by, member: HouseholdMember, person_data: dict, fields: dict
+) -> HouseholdMember:
+    _require(by, Action.ENTER)
+    if person_data:
+        person_update(by=by, person=member.person, data=person_data)
+    if fields.get("relation") == HouseholdMember.Relation.HEAD:
+        raise Invalid({"relation": [_("The head is recorded on the file itself.")]})
+    for name in ("relation", "school", "health_note"):
+        if name in fields:
+            setattr(member, name, fields[name])
+    member.save()
+    return member
+
+
+def review_overdue_q(today: datetime.date | None = None) -> Q:
+    """Registered files whose yearly review (年度复核) is past due."""
+    year_ago = _years_before(today or _today(), 1)
+    return Q(status=Worker.Status.REGISTERED) & (
+        Q(last_reviewed_on__lt=year_ago)
+        | Q(last_reviewed_on__isnull=True, registered_on__lt=year_ago)
+    )
+
+
+def _years_before(day: datetime.date, years: int) -> datetime.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
 def _locked(worker: Worker) -> Worker:
     # Lock the file row first: two officers acting at once see one another's decision.
     return Worker.objects.select_for_update().select_related("person").get(pk=worker.pk)
@@ -563,7 +594,3 @@ def living_line_for(*, org_unit: OrgUnit, year: int) -> Decimal | None:
             return lines[unit_id]
         unit_id = parents.get(unit_id)
     return None
-
-
-def active_statuses() -> tuple[str, ...]:
-    return ACTIVE_FILE_STATUSES

@@ -1,0 +1,49 @@
+"""GB 11643 ID numbers: the published vector, every one-digit change, derived facts, masking."""
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from cases import idnumbers
+
+VALID = "11010519491231002X"
+
+
+def test_published_vector_is_valid_and_yields_birth_date_and_sex():
+    assert idnumbers.validate(VALID) == VALID
+    assert idnumbers.validate("11010519491231002x") == VALID  # stored upper-case
+    assert str(idnumbers.birth_date(VALID)) == "1949-12-31"
+    assert idnumbers.sex(VALID) == "F"  # 17th digit 2: even
+
+
+@pytest.mark.parametrize("position", range(18))
+def test_any_one_changed_character_is_invalid(position):
+    for replacement in "0123456789X":
+        if replacement == VALID[position] or (position < 17 and replacement == "X"):
+            continue
+        changed = VALID[:position] + replacement + VALID[position + 1 :]
+        with pytest.raises(ValueError):
+            idnumbers.validate(changed)
+
+
+@pytest.mark.parametrize(
+    "raw, message",
+    [("1101051949123100", "18"), ("1101051949123100AX", "17"), ("110105194912310021", "校验")],
+)
+def test_bad_numbers_get_a_clear_message(raw, message):
+    with pytest.raises(ValueError, match=message):
+        idnumbers.validate(raw)
+
+
+def test_mask_keeps_region_and_last_four():
+    assert idnumbers.mask(VALID) == "110105********002X"
+    assert idnumbers.is_masked("110105********002X")
+    assert not idnumbers.is_masked(VALID)
+
+
+@given(st.text(max_size=40))
+def test_validate_never_crashes_on_any_text(raw):
+    try:
+        assert len(idnumbers.validate(raw)) == 18
+    except ValueError:
+        pass
