@@ -137,6 +137,7 @@ class PersonViewSet(PiiLoggingMixin, SyncedViewSet):
     search_fields = ["name", "phone"]
     ordering_fields = ["name", "created_at", "updated_at"]
     ordering = ["name"]
+    action_permissions = {"search": Action.READ, "lookup": Action.READ}
 
     def queryset_base(self):
         return Person.objects.select_related("org_unit").annotate(

@@ -395,7 +395,7 @@ def worker_submit(*, by, worker: Worker) -> Worker:
     gaps = worker.opening_gaps()
     if gaps:
         raise DomainError(
-            _("Still missing: %(gaps)s.") % {"gaps": "、".join(gaps)}, code="incomplete"
+            _("Still missing: %(gaps)s.") % {"gaps": "、".join(str(g) for g in gaps)}, code="incomplete"
         )
     worker.status, worker.submitted_at = target, timezone.now()
     worker.save()
@@ -506,6 +506,7 @@ def worker_review(*, by, worker: Worker, on: datetime.date, note: str = "") -> W
 def follow_up_record(*, by, worker: Worker, on: datetime.date, note: str) -> FileEvent:
     """A follow-up visit to a household lifted out of hardship."""
     _require(by, Action.RUN_SERVICES)
+    worker = _locked(worker)
     if worker.status != Worker.Status.LIFTED:
         raise DomainError(
             _("Follow-up visits are for lifted households."), code="invalid_transition"

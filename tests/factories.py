@@ -6,6 +6,7 @@ import factory
 from django.contrib.auth import get_user_model
 
 from aidcenter.models import OrgUnit, StaffProfile
+from cases import idnumbers
 
 
 class OrgUnitFactory(factory.django.DjangoModelFactory):
@@ -66,12 +67,7 @@ class PersonFactory(factory.django.DjangoModelFactory):
     national_id = factory.Sequence(lambda n: make_national_id(n, born=f"19{60 + n % 30}0101"))
     is_migrant = False
     org_unit = factory.SubFactory(OrgUnitFactory)
-
-    @factory.post_generation
-    def derived(obj, create, extracted, **kwargs):
-        from cases import idnumbers
-
-        if obj.national_id and create:
-            obj.sex = idnumbers.sex(obj.national_id)
-            obj.birth_date = idnumbers.birth_date(obj.national_id)
-            obj.save()
+    sex = factory.LazyAttribute(lambda o: idnumbers.sex(o.national_id) if o.national_id else "")
+    birth_date = factory.LazyAttribute(
+        lambda o: idnumbers.birth_date(o.national_id) if o.national_id else None
+    )

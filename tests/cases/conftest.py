@@ -1,4 +1,5 @@
 import datetime
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -42,7 +43,9 @@ def new_file(staff):
         payload = worker_payload(n, **extra)
         head = {k: payload.pop(k) for k in ("national_id", "name", "phone", "is_migrant", "hukou")}
         for key in ("consent_signed_on", "home_visit_on", "notice_starts_on", "notice_ends_on"):
-            payload[key] = datetime.date.fromisoformat(payload[key])
+            if payload[key] is not None:
+                payload[key] = datetime.date.fromisoformat(payload[key])
+        payload["income_per_head"] = Decimal(payload["income_per_head"])
         return services.worker_create(by=by, org_unit=unit or by.staff.org_unit, head=head,
                                       fields=payload)
 
