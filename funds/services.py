@@ -62,7 +62,7 @@ def yuan(amount: Decimal) -> str:
     return f"¥{amount:,.2f}"
 
 
-def money(value, *, field_name: str = "amount") -> Decimal:
+def money(value, *, field_name: str = "amount", allow_zero: bool = False) -> Decimal:
     """A positive amount of yuan with at most two decimals, or Invalid with a clear message."""
     try:
         amount = Decimal(str(value).strip())
@@ -72,7 +72,9 @@ def money(value, *, field_name: str = "amount") -> Decimal:
         raise Invalid({field_name: [_("Enter an amount in yuan, e.g. 1500.00.")]})
     if amount != amount.quantize(CENT):
         raise Invalid({field_name: [_("An amount has at most two decimals (fen).")]})
-    if amount <= 0:
+    if amount < 0 and allow_zero:
+        raise Invalid({field_name: [_("An amount cannot be negative.")]})
+    if amount <= 0 and not allow_zero:
         raise Invalid({field_name: [_("The amount must be more than zero.")]})
     if amount > MAX_AMOUNT:
         raise Invalid({field_name: [_("The amount is too large.")]})
@@ -326,10 +328,10 @@ def _clean_application(data: dict, *, person, worker) -> dict:
     if "amount" in clean:
         clean["amount"] = money(clean["amount"])
     for name in ("invoice_total", "insurance_paid", "civil_affairs_paid"):
-        if clean.get(name) is not None:
-            value = Decimal(str(clean[name]))
-            if value < 0:
-                raise Invalid({name: [_("An amount cannot be negative.")]})
+        if clean.get(name) not in (None, ""):
+            clean[name] = money(clean[name], field_name=name, allow_zero=True)
+        elif name in clean:
+            clean[name] = None
     if "bank_account" in clean:
         account = (clean["bank_account"] or "").replace(" ", "")
         if _is_masked_account(account):
