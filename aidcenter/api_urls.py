@@ -9,3 +9,4 @@ router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 router.register("org-units", OrgUnitViewSet, basename="org-unit")
 register_cases(router)
+__import__("funds.api").api.register(router)

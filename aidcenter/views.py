@@ -18,6 +18,12 @@ from aidcenter.roles import Action, can, role_of
 # What each role may reach from the home page; later apps add their entries here.
 HOME_LINKS: list[dict] = [
     {
+        "title": _("Find a person"),
+        "url": "cases:search",
+        "action": Action.USE_PAGES,
+        "text": _("By ID number, name or phone; then the person's file, workflow and history."),
+    },
+    {
         "title": _("Administration"),
         "url": "admin:index",
         "action": Action.USE_PAGES,

@@ -4,11 +4,20 @@ aidcenter.pii."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -224,7 +233,7 @@ class WorkerSerializer(MaskingSerializer):
         child=serializers.ChoiceField(choices=Worker.Cause.choices), required=False
     )
     income_per_head = serializers.DecimalField(
-        max_digits=10, decimal_places=2, required=False, allow_null=True, min_value=0
+        max_digits=10, decimal_places=2, required=False, allow_null=True, min_value=Decimal("0")
     )
     status = serializers.CharField(read_only=True)
     last_reviewed_on = serializers.DateField(read_only=True)
@@ -513,6 +522,12 @@ class MemberSerializer(MaskingSerializer):
         return data
 
 
+@extend_schema_view(
+    **{
+        name: extend_schema(parameters=[OpenApiParameter("worker_pk", OpenApiTypes.UUID, "path")])
+        for name in ("list", "create", "retrieve", "partial_update", "destroy")
+    }
+)
 class HouseholdViewSet(PiiLoggingMixin, SyncedViewSet):
     """The members of one household file (the head is the file itself)."""
 
@@ -527,6 +542,8 @@ class HouseholdViewSet(PiiLoggingMixin, SyncedViewSet):
         return HouseholdMember.objects.select_related("person", "org_unit").exclude(relation="head")
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no URL kwargs
+            return HouseholdMember.objects.none()
         return super().get_queryset().filter(worker_id=self.kwargs["worker_pk"])
 
     def list(self, request, *args, **kwargs):

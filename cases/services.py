@@ -30,6 +30,7 @@ from cases.models import (
 )
 
 PERSON_FIELDS = ("name", "phone", "national_id", "is_migrant", "hukou")
+EDITABLE_STATUSES = ("draft", "rejected", "registered")  # under review or ended: frozen
 DUPLICATE_CONSTRAINTS = ("member_one_active_file_per_person", "person_national_id_unique")
 
 
@@ -287,7 +288,7 @@ def worker_create(
 @transaction.atomic
 def worker_update(*, by, worker: Worker, head: dict, fields: dict) -> Worker:
     _require(by, Action.ENTER)
-    if worker.status not in ("draft", "rejected", "registered"):
+    if worker.status not in EDITABLE_STATUSES:
         raise DomainError(_("A file under review or ended cannot be edited."), code="not_editable")
     _check_worker_fields(fields)
     if head:
@@ -380,8 +381,8 @@ def _move(worker: Worker, action: str) -> str:
     target = worker.next_status(action)
     if target is None:
         raise DomainError(
-            _("A file that is %(status)s cannot be %(action)s.")
-            % {"status": worker.get_status_display(), "action": _(action)},
+            _("This step is not possible for a file that is %(status)s.")
+            % {"status": worker.get_status_display()},
             code="invalid_transition",
         )
     return target
@@ -395,7 +396,8 @@ def worker_submit(*, by, worker: Worker) -> Worker:
     gaps = worker.opening_gaps()
     if gaps:
         raise DomainError(
-            _("Still missing: %(gaps)s.") % {"gaps": "、".join(str(g) for g in gaps)}, code="incomplete"
+            _("Still missing: %(gaps)s.") % {"gaps": "、".join(str(g) for g in gaps)},
+            code="incomplete",
         )
     worker.status, worker.submitted_at = target, timezone.now()
     worker.save()

@@ -49,7 +49,9 @@ class StaffFactory(factory.django.DjangoModelFactory):
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
 
-def make_national_id(n: int, *, born: str = "19750312", region: str = "310107", female=False) -> str:
+def make_national_id(
+    n: int, *, born: str = "19750312", region: str = "310107", female=False
+) -> str:
     """A valid GB 11643 number: region, birth date, a sequence whose parity gives the sex,
     and the check digit."""
     seq = (n * 2 + (0 if female else 1)) % 1000

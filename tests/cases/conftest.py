@@ -46,8 +46,9 @@ def new_file(staff):
             if payload[key] is not None:
                 payload[key] = datetime.date.fromisoformat(payload[key])
         payload["income_per_head"] = Decimal(payload["income_per_head"])
-        return services.worker_create(by=by, org_unit=unit or by.staff.org_unit, head=head,
-                                      fields=payload)
+        return services.worker_create(
+            by=by, org_unit=unit or by.staff.org_unit, head=head, fields=payload
+        )
 
     return make
 
@@ -56,8 +57,10 @@ def new_file(staff):
 def registered_file(new_file, staff):
     def make(n: int, **kwargs):
         worker = new_file(n, **kwargs)
-        services.worker_submit(by=staff.case_a if worker.org_unit.code.startswith("PT-A") else staff.case_b,
-                               worker=worker)
+        services.worker_submit(
+            by=staff.case_a if worker.org_unit.code.startswith("PT-A") else staff.case_b,
+            worker=worker,
+        )
         return services.worker_approve(by=staff.officer, worker=worker)
 
     return make

@@ -24,7 +24,11 @@ def test_sync_client_creates_a_file_in_its_unit_with_the_head_written_through(ap
     assert body["national_id"] == make_national_id(1)  # its own unit's record: full
     assert (body["sex"], body["birth_date"], body["household_size"]) == ("M", "1975-03-12", 1)
     person = Person.objects.get(pk=body["person"])
-    assert (person.name, person.org_unit.code, person.national_id) == ("张1", "PT-A", make_national_id(1))
+    assert (person.name, person.org_unit.code, person.national_id) == (
+        "张1",
+        "PT-A",
+        make_national_id(1),
+    )
     assert body["income_per_head"] == "800.00"
 
 
@@ -36,8 +40,14 @@ def test_org_unit_outside_scope_is_refused_and_nothing_is_saved(api, staff):
 
 @pytest.mark.parametrize(
     "field, value",
-    [("national_id", "11010519491231002Y"), ("national_id", ""), ("income_per_head", "-1"),
-     ("main_cause", "laziness"), ("secondary_causes", ["nope"]), ("name", "")],
+    [
+        ("national_id", "11010519491231002Y"),
+        ("national_id", ""),
+        ("income_per_head", "-1"),
+        ("main_cause", "laziness"),
+        ("secondary_causes", ["nope"]),
+        ("name", ""),
+    ],
 )
 def test_bad_input_gets_400_with_the_field_and_changes_nothing(api, staff, field, value):
     response = post_file(api(staff.case_a), 3, **{field: value})
@@ -85,8 +95,9 @@ def test_database_refuses_a_second_active_file_even_past_python(staff, new_file)
     first = new_file(9)
     second = new_file(10)
     with pytest.raises(IntegrityError), transaction.atomic():
-        HouseholdMember.objects.create(org_unit=second.org_unit, worker=second,
-                                       person=first.person, relation="spouse")
+        HouseholdMember.objects.create(
+            org_unit=second.org_unit, worker=second, person=first.person, relation="spouse"
+        )
 
 
 def test_patch_needs_the_version_and_refuses_a_stale_one(api, staff, new_file):
@@ -99,7 +110,9 @@ def test_patch_needs_the_version_and_refuses_a_stale_one(api, staff, new_file):
     stale = client.patch(f"{URL}{worker.pk}/", {"address": "旧版本", "version": 1}, format="json")
     assert stale.status_code == 409
     assert stale.json()["code"] == "stale_version"
-    assert stale.json()["current"]["version"] == 2 and stale.json()["current"]["address"] == "新地址"
+    assert (
+        stale.json()["current"]["version"] == 2 and stale.json()["current"]["address"] == "新地址"
+    )
     worker.refresh_from_db()
     assert (worker.address, worker.version) == ("新地址", 2)
 
@@ -125,7 +138,10 @@ def test_replayed_create_after_a_later_edit_answers_200_and_changes_nothing(api,
 
 def test_client_chosen_id_of_a_record_outside_scope_is_id_conflict(api, staff):
     record_id = str(uuid.uuid4())
-    assert api(staff.case_a).post(URL, worker_payload(14, id=record_id), format="json").status_code == 201
+    assert (
+        api(staff.case_a).post(URL, worker_payload(14, id=record_id), format="json").status_code
+        == 201
+    )
     response = api(staff.case_b).post(URL, worker_payload(14, id=record_id), format="json")
     assert response.status_code == 409 and response.json() == {"code": "id_conflict"}
 
@@ -160,6 +176,8 @@ def test_filters_ordering_and_pagination(api, staff, new_file, registered_file):
     client = api(staff.officer)
     body = client.get(URL + "?org_unit=PT-A&status=registered").json()
     assert body["count"] == 1 and body["results"][0]["name"] == "张18"
-    names = [w["name"] for w in client.get(URL + "?ordering=person__name&page_size=2").json()["results"]]
+    names = [
+        w["name"] for w in client.get(URL + "?ordering=person__name&page_size=2").json()["results"]
+    ]
     assert names == ["张17", "张18"]
     assert client.get(URL + "?search=张19").json()["count"] == 1
