@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from funds import services
 from funds.models import Fund
@@ -65,3 +66,10 @@ def approved(units, staff, household):
         return application
 
     return make
+
+
+@pytest.fixture
+def english():
+    """Messages asserted in their English source text, whatever language a request left on."""
+    with translation.override("en"):
+        yield

@@ -91,7 +91,7 @@ def test_rejection_needs_an_opinion_and_ends_the_application(staff, units, house
     )
     with pytest.raises(services.Invalid) as missing:
         services.application_reject(by=staff.approver, application=application, opinion="  ")
-    assert missing.value.errors == {"opinion": ["A rejection needs a written opinion."]}
+    assert list(missing.value.errors) == ["opinion"]
     application = services.application_reject(
         by=staff.approver, application=application, opinion="收入超过标准"
     )
@@ -150,7 +150,7 @@ def test_the_person_must_stand_in_the_household_file(staff, units, household):
             worker=household,
             data={"aid_type": "living", "amount": "1.00"},
         )
-    assert refused.value.errors == {"worker": ["The person is not in this household file."]}
+    assert list(refused.value.errors) == ["worker"]
 
 
 def test_only_drafts_are_edited(staff, units, household):

@@ -143,7 +143,7 @@ def test_income_already_spent_cannot_be_reversed(fund, staff, approved):
         ("1e20", "too large"),
     ],
 )
-def test_bad_income_amounts_are_refused_and_change_nothing(fund, staff, amount, message):
+def test_bad_income_amounts_are_refused_and_change_nothing(fund, staff, amount, message, english):
     with pytest.raises(services.Invalid, match=message):
         services.income_record(
             by=staff.manager, fund=fund, amount=amount, received_on=services._today(), source="x"

@@ -73,7 +73,7 @@ def test_not_approved_comes_before_earmark_and_money(make_fund, staff, units, ho
     assert _code(refused) == "not_approved"
 
 
-def test_earmark_comes_before_cap_and_money(make_fund, staff, units, approved):
+def test_earmark_comes_before_cap_and_money(make_fund, staff, units, approved, english):
     AidCap.objects.create(
         org_unit=units.pt, year=services._today().year, aid_type="living", amount=1
     )
@@ -93,7 +93,7 @@ def test_cap_comes_before_money(make_fund, staff, units, approved):
     assert _code(refused) == "cap"
 
 
-def test_insufficient_funds_is_explained_in_plain_words(make_fund, staff, approved):
+def test_insufficient_funds_is_explained_in_plain_words(make_fund, staff, approved, english):
     fund = make_fund(balance="499.99")
     with pytest.raises(services.InsufficientFunds) as refused:
         services.application_pay(by=staff.manager, application=approved("500.00"), fund=fund)
@@ -144,7 +144,7 @@ def test_closed_fund_pays_nothing(make_fund, staff, approved):
     assert _code(refused) == "earmark"
 
 
-def test_yearly_cap_per_household_and_aid_type(fund, staff, units, household, approved):
+def test_yearly_cap_per_household_and_aid_type(fund, staff, units, household, approved, english):
     year = services._today().year
     AidCap.objects.create(org_unit=units.pt, year=year, aid_type="living", amount="1000.00")
     services.application_pay(by=staff.manager, application=approved("600.00"), fund=fund)
