@@ -372,6 +372,10 @@ def application_create(
     _require(by, Action.ENTER)
     if not in_scope(by, org_unit.pk):
         raise Refused(_("This unit is outside your scope."))
+    if not in_scope(by, person.org_unit_id):
+        raise Invalid({"person": [_("Unknown person.")]})
+    if worker is not None and not in_scope(by, worker.org_unit_id):
+        raise Invalid({"worker": [_("Unknown household file.")]})
     clean = _clean_application(data, person=person, worker=worker)
     for name in ("aid_type", "amount"):
         if name not in clean:
@@ -774,7 +778,7 @@ def year_range(year: int) -> tuple[datetime.date, datetime.date]:
 def aid_received(*, user, person) -> dict:
     """Everything a person, and the household whose file they stand in, received: for the
     person's card. Payments in the user's scope only."""
-    payments = scoped(user, Payment).select_related("fund").order_by("-paid_on")
+    payments = scoped(user, Payment).select_related("fund", "person").order_by("-paid_on")
     own = list(payments.filter(person=person))
     worker_ids = set(
         person.memberships.filter(deleted_at__isnull=True).values_list("worker_id", flat=True)
