@@ -5,12 +5,14 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from aidcenter.admin_base import ScopedAdmin
-from aidcenter.models import ApiKey, OrgUnit, StaffProfile
+from aidcenter.models import AccessLog, ApiKey, OrgUnit, StaffProfile
 from aidcenter.roles import Action, can
 
 admin.site.site_header = _("Workers' Aid Center")
 admin.site.site_title = _("Workers' Aid Center")
 admin.site.index_title = _("Administration")
+# Lists here are wide (registry, ledger): give the table the whole width.
+admin.site.enable_nav_sidebar = False
 
 
 @admin.register(OrgUnit)
@@ -59,6 +61,42 @@ class StaffUserAdmin(UserAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # deactivate instead: history keeps pointing at the account
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(admin.ModelAdmin):
+    """Auditors (and administrators) read who saw full personal data; nobody edits it."""
+
+    list_display = ["at", "user", "action", "model", "record_id", "count", "path"]
+    list_filter = ["action", "model"]
+    search_fields = ["user__username", "record_id"]
+    list_select_related = ["user"]
+    date_hierarchy = "at"
+    list_per_page = 100
+    show_full_result_count = False
+
+    def has_module_permission(self, request):
+        return can(request.user, Action.VIEW_HISTORY)
+
+    def has_view_permission(self, request, obj=None):
+        return can(request.user, Action.VIEW_HISTORY)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        # The log of the users in the viewer's scope (their staff profiles' units).
+        from aidcenter.scope import unit_ids
+
+        ids = unit_ids(request.user)
+        qs = super().get_queryset(request)
+        return qs if ids is None else qs.filter(user__staff__org_unit_id__in=ids)
 
 
 @admin.register(ApiKey)

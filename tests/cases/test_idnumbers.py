@@ -5,6 +5,7 @@ import contextlib
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from stdnum.cn import ric
 
 from cases import idnumbers
 
@@ -49,3 +50,18 @@ def test_validate_never_crashes_on_any_text(raw):
     # carries a clerk's message): never another exception.
     with contextlib.suppress(ValueError):
         assert len(idnumbers.validate(raw)) == 18
+
+
+@pytest.mark.parametrize("region", ["410102", "430102", "610402", "342401", "310107"])
+def test_real_region_codes_are_accepted_whatever_stdnums_county_table_says(region):
+    body = f"{region}19800101123"
+    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+    number = body + "10X98765432"[sum(int(d) * w for d, w in zip(body, weights, strict=True)) % 11]
+    assert idnumbers.validate(number) == number
+
+
+@pytest.mark.parametrize("body", ["99010119800101123", "31010719800230123", "31010729990101123"])
+def test_impossible_province_or_date_is_refused_even_with_a_right_check_digit(body):
+    number = body + ric.calc_check_digit(body + "0")
+    with pytest.raises(ValueError, match="出生日期或地区"):
+        idnumbers.validate(number)

@@ -107,3 +107,31 @@ def test_admin_edit_of_a_person_goes_through_the_rules(client, staff, person_a):
     person_a.refresh_from_db()
     assert person_a.national_id == make_national_id(1)
     assert Person.objects.count() == 1 and not Worker.objects.exists()
+
+
+def test_auditors_read_the_access_log_of_their_scope_and_others_cannot(client, staff, person_a):
+    client.force_login(staff.desk_a)
+    client.get(f"/people/{person_a.pk}/")  # a full view: logged
+    client.force_login(staff.desk_b)
+    client.post("/people/search/", {"q": "x"})
+    client.force_login(staff.auditor)
+    html = client.get("/admin/aidcenter/accesslog/").content.decode()
+    assert "desk_a" in html and str(person_a.pk) in html
+    client.force_login(staff.auditor_a)
+    assert client.get("/admin/aidcenter/accesslog/").status_code == 200
+    client.force_login(staff.officer)
+    assert client.get("/admin/aidcenter/accesslog/").status_code == 403
+    client.force_login(staff.desk_a)
+    assert client.get("/admin/aidcenter/accesslog/").status_code == 403
+
+
+def test_history_on_the_person_page_names_who_changed_what_in_chinese(client, staff, new_file, api):
+    worker = new_file(40)
+    api(staff.case_a).patch(
+        f"/api/v1/workers/{worker.pk}/", {"address": "新地址路8号", "version": 1}, format="json"
+    )
+    client.force_login(staff.officer)
+    html = client.get(f"/people/{worker.person_id}/").content.decode()
+    assert "地址: " in html and "新地址路8号" in html
+    assert "case_a" in html or staff.case_a.get_full_name() in html
+    assert make_national_id(40) not in html  # the officer sees masked numbers, history included

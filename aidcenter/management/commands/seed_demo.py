@@ -8,5 +8,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         seed_orgs_and_staff()
+        from cases.demo import seed as seed_registry
+
+        files = seed_registry()
+        self.stdout.write(f"registry: {files} household files added")
         # Each app adds its demo records here as it lands, deterministically.
         self.stdout.write("demo data loaded")
