@@ -12,5 +12,6 @@ class Command(BaseCommand):
 
         files = seed_registry()
         self.stdout.write(f"registry: {files} household files added")
+        self.stdout.write(f"funds: {__import__('funds.demo').demo.seed()} payments made")
         # Each app adds its demo records here as it lands, deterministically.
         self.stdout.write("demo data loaded")
