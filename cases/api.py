@@ -24,13 +24,13 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from aidcenter.api import SyncedSerializer, SyncedViewSet
-from aidcenter.errors import Invalid
+from aidcenter.errors import Invalid, Refused
 from aidcenter.models import AccessLog
 from aidcenter.pii import log_access, sees_full_ids
 from aidcenter.roles import Action, can
 from aidcenter.scope import scoped
-from cases import documents, idnumbers, services
-from cases.models import HouseholdMember, Person, Worker
+from cases import desk, documents, idnumbers, services
+from cases.models import Case, CaseNote, HouseholdMember, Person, Worker
 
 ERRORS_409 = OpenApiResponse(description="Conflict: a body with a machine-readable `code`.")
 
@@ -578,9 +578,291 @@ class HouseholdViewSet(PiiLoggingMixin, SyncedViewSet):
         return self.get_queryset().get(pk=member.pk)
 
 
+# --- Front-desk cases -----------------------------------------------------------------------
+class PersonInScopeField(serializers.PrimaryKeyRelatedField):
+    def get_queryset(self):
+        return scoped(self.context["request"].user, Person)
+
+
+class StaffUsernameField(serializers.SlugRelatedField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("slug_field", "username")
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        from django.contrib.auth import get_user_model
+
+        return get_user_model().objects.filter(is_active=True, staff__isnull=False)
+
+
+class CaseSerializer(SyncedSerializer):
+    reference = serializers.CharField(read_only=True)
+    person = PersonInScopeField(required=False, allow_null=True)
+    assignee = StaffUsernameField(required=False, allow_null=True)
+    received_at = serializers.DateTimeField(required=False)
+    received_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Case
+        fields = [
+            *SyncedSerializer.SYNC_FIELDS,
+            "reference",
+            "channel",
+            "work_order_no",
+            "category",
+            "person",
+            "summary",
+            "urgency",
+            "status",
+            "assignee",
+            "received_at",
+            "received_by",
+            "accept_due_on",
+            "acceptance",
+            "accepted_on",
+            "due_on",
+            "extended_to",
+            "extension_reason",
+            "resolved_at",
+            "closed_at",
+            "followed_up_at",
+            "satisfaction",
+            "follow_up_remarks",
+        ]
+        read_only_fields = [
+            "status",
+            "accept_due_on",
+            "acceptance",
+            "accepted_on",
+            "due_on",
+            "extended_to",
+            "extension_reason",
+            "resolved_at",
+            "closed_at",
+            "followed_up_at",
+            "satisfaction",
+            "follow_up_remarks",
+        ]
+
+
+class CaseFilter(filters.FilterSet):
+    org_unit = filters.CharFilter(field_name="org_unit__code")
+    overdue = filters.BooleanFilter(method="filter_overdue")
+    assignee = filters.CharFilter(field_name="assignee__username")
+
+    class Meta:
+        model = Case
+        fields = ["org_unit", "status", "channel", "category", "urgency", "assignee", "person"]
+
+    def filter_overdue(self, queryset, name, value):
+        queryset = desk.with_deadline(queryset)
+        return queryset.filter(desk.overdue_q()) if value else queryset.exclude(desk.overdue_q())
+
+
+class MoveSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class DecideSerializer(serializers.Serializer):
+    accept = serializers.BooleanField()
+    on = serializers.DateField(required=False)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class ExtendSerializer(serializers.Serializer):
+    days = serializers.IntegerField(min_value=1, max_value=desk.PETITION_MAX_EXTENSION_DAYS)
+    reason = serializers.CharField(max_length=2000)
+
+
+class FollowUpSerializer(serializers.Serializer):
+    satisfaction = serializers.IntegerField(min_value=1, max_value=5, allow_null=True)
+    remarks = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class ReferSerializer(serializers.Serializer):
+    target = serializers.CharField(max_length=20)
+    data = serializers.DictField(required=False, child=serializers.CharField(max_length=200))
+
+
+class ReferralSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    target = serializers.CharField()
+    record_label = serializers.CharField()
+    record_id = serializers.CharField()
+    status = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class CaseViewSet(SyncedViewSet):
+    """Front-desk cases: walk-ins, hotline calls (12351), letters, online messages, referrals."""
+
+    serializer_class = CaseSerializer
+    filterset_class = CaseFilter
+    search_fields = ["reference", "work_order_no", "person__name", "person__phone"]
+    ordering_fields = ["received_at", "updated_at", "due_on", "reference"]
+    ordering = ["-received_at"]
+
+    def queryset_base(self):
+        return Case.objects.select_related("org_unit", "person", "assignee", "received_by")
+
+    def perform_create_record(self, serializer, *, create_digest):
+        data = dict(serializer.validated_data)
+        case = desk.case_log(
+            by=self.request.user,
+            org_unit=data.pop("org_unit"),
+            data=data,
+            person=data.get("person"),
+            received_at=data.get("received_at"),
+            assignee=data.get("assignee"),
+            id=data.get("id"),
+            create_digest=create_digest,
+        )
+        return self.get_queryset().get(pk=case.pk)
+
+    def perform_update_record(self, serializer):
+        data = dict(serializer.validated_data)
+        data.pop("org_unit", None)
+        case = desk.case_update(by=self.request.user, case=serializer.instance, data=data)
+        return self.get_queryset().get(pk=case.pk)
+
+    def _respond(self, case):
+        return Response(self.get_serializer(self.get_queryset().get(pk=case.pk)).data)
+
+    def _move(self, request, action):
+        form = MoveSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        case = desk.case_move(
+            by=request.user,
+            case=self.get_object(),
+            action=action,
+            note=form.validated_data.get("note", ""),
+        )
+        return self._respond(case)
+
+    @extend_schema(request=MoveSerializer, responses={200: CaseSerializer, 409: ERRORS_409})
+    @action(detail=True, methods=["post"])
+    def start(self, request, pk=None):
+        """open → in progress."""
+        return self._move(request, "start")
+
+    @extend_schema(request=MoveSerializer, responses={200: CaseSerializer, 409: ERRORS_409})
+    @action(detail=True, methods=["post"])
+    def resolve(self, request, pk=None):
+        """→ resolved (a petition only after its acceptance is decided)."""
+        return self._move(request, "resolve")
+
+    @extend_schema(request=MoveSerializer, responses={200: CaseSerializer, 409: ERRORS_409})
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        """resolved → closed."""
+        return self._move(request, "close")
+
+    @extend_schema(request=MoveSerializer, responses={200: CaseSerializer, 409: ERRORS_409})
+    @action(detail=True, methods=["post"])
+    def reopen(self, request, pk=None):
+        """resolved or closed → in progress."""
+        return self._move(request, "reopen")
+
+    @extend_schema(request=DecideSerializer, responses={200: CaseSerializer, 409: ERRORS_409})
+    @action(detail=True, methods=["post"])
+    def acceptance(self, request, pk=None):
+        """A petition: accepted or not, within 15 days, with the petitioner told."""
+        form = DecideSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        case = desk.petition_decide(by=request.user, case=self.get_object(), **form.validated_data)
+        return self._respond(case)
+
+    @extend_schema(request=ExtendSerializer, responses={200: CaseSerializer, 409: ERRORS_409})
+    @action(detail=True, methods=["post"])
+    def extend(self, request, pk=None):
+        """A petition's one extension of at most 30 days, with a notice."""
+        form = ExtendSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        case = desk.petition_extend(by=request.user, case=self.get_object(), **form.validated_data)
+        return self._respond(case)
+
+    @extend_schema(request=FollowUpSerializer, responses={200: CaseSerializer, 409: ERRORS_409})
+    @action(detail=True, methods=["post"], url_path="follow-up")
+    def follow_up(self, request, pk=None):
+        """The follow-up call after resolution, with satisfaction 1–5."""
+        form = FollowUpSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        case = desk.follow_up_record(by=request.user, case=self.get_object(), **form.validated_data)
+        return self._respond(case)
+
+    @extend_schema(request=ReferSerializer, responses={201: ReferralSerializer, 409: ERRORS_409})
+    @action(detail=True, methods=["post"])
+    def refer(self, request, pk=None):
+        """Refer to a service (`jobs`, `training`, `legal`, `funds` as they are installed)."""
+        form = ReferSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        referral = desk.case_refer(
+            by=request.user,
+            case=self.get_object(),
+            target=form.validated_data["target"],
+            data=form.validated_data.get("data", {}),
+        )
+        return Response(ReferralSerializer(referral).data, status=status.HTTP_201_CREATED)
+
+
+class NoteSerializer(SyncedSerializer):
+    case = serializers.UUIDField(read_only=True, source="case_id")
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = CaseNote
+        fields = [*SyncedSerializer.SYNC_FIELDS, "case", "body", "created_by"]
+
+
+@extend_schema_view(
+    **{
+        name: extend_schema(parameters=[OpenApiParameter("case_pk", OpenApiTypes.UUID, "path")])
+        for name in ("list", "create", "retrieve", "partial_update", "destroy")
+    }
+)
+class NoteViewSet(SyncedViewSet):
+    """A case's timeline of notes (psychological-aid notes: the counsellor and auditors only)."""
+
+    serializer_class = NoteSerializer
+    ordering = ["created_at"]
+    filter_backends = []
+
+    def case(self) -> Case:
+        return get_object_or_404(scoped(self.request.user, Case), pk=self.kwargs["case_pk"])
+
+    def queryset_base(self):
+        return CaseNote.objects.select_related("org_unit", "created_by")
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return CaseNote.objects.none()
+        notes = super().get_queryset().filter(case_id=self.kwargs["case_pk"])
+        return desk.visible_notes(self.request.user, notes)
+
+    def list(self, request, *args, **kwargs):
+        self.case()
+        return super().list(request, *args, **kwargs)
+
+    def perform_create_record(self, serializer, *, create_digest):
+        data = serializer.validated_data
+        note = desk.note_add(
+            by=self.request.user,
+            case=self.case(),
+            body=data["body"],
+            id=data.get("id"),
+            create_digest=create_digest,
+        )
+        return self.get_queryset().get(pk=note.pk)
+
+    def perform_update_record(self, serializer):
+        raise Refused(_("Notes are a timeline: add a new note instead of editing one."))
+
+
 def register(router) -> None:
     router.register("people", PersonViewSet, basename="person")
     router.register("workers", WorkerViewSet, basename="worker")
     router.register(
         r"workers/(?P<worker_pk>[0-9a-f-]{36})/household", HouseholdViewSet, basename="household"
     )
+    router.register("cases", CaseViewSet, basename="case")
+    router.register(r"cases/(?P<case_pk>[0-9a-f-]{36})/notes", NoteViewSet, basename="note")

@@ -550,3 +550,264 @@ class MinimumLivingLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.org_unit} {self.year}: {self.monthly_amount}"
+
+
+# --- The front desk: cases (接待登记) -------------------------------------------------------
+class Channel(models.TextChoices):
+    WALK_IN = "walk_in", _("walk-in")
+    HOTLINE = "hotline", _("hotline")
+    LETTER = "letter", _("letter")
+    ONLINE = "online", _("online message")
+    REFERRAL = "referral", _("referral")
+
+
+class Category(models.TextChoices):
+    JOB_SEEKING = "job_seeking", _("job seeking")
+    TRAINING = "training", _("training")
+    LABOUR_DISPUTE = "labour_dispute", _("labour dispute")
+    WAGE_ARREARS = "wage_arrears", _("wage arrears")
+    LIVING_HARDSHIP = "living_hardship", _("living hardship")
+    MEDICAL = "medical", _("medical")
+    SCHOOLING = "schooling", _("schooling")
+    PSYCHOLOGICAL = "psychological", _("psychological aid")
+    PETITION = "petition", _("petition (letters and visits)")
+    OTHER = "other", _("other")
+
+
+class ReferenceCounter(models.Model):
+    """The last reference number issued per unit and year: one row, locked to issue the next,
+    so numbers are unique and never reused even when clerks save at the same moment."""
+
+    org_unit = models.ForeignKey("aidcenter.OrgUnit", on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["org_unit", "year"], name="one_counter_per_unit_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.org_unit_id}/{self.year}: {self.last}"
+
+
+@pghistory.track()
+class Case(SyncedRecord):
+    """A walk-in, hotline call (12351 work orders included), letter, online message or referral."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("open")
+        IN_PROGRESS = "in_progress", _("in progress")
+        REFERRED = "referred", _("referred")
+        RESOLVED = "resolved", _("resolved")
+        CLOSED = "closed", _("closed")
+
+    class Urgency(models.TextChoices):
+        NORMAL = "normal", _("normal")
+        URGENT = "urgent", _("urgent")
+
+    class Acceptance(models.TextChoices):
+        ACCEPTED = "accepted", _("accepted")
+        NOT_ACCEPTED = "not_accepted", _("not accepted")
+
+    # action -> (statuses it may start from, status it leads to)
+    TRANSITIONS = {
+        "start": ({"open"}, "in_progress"),
+        "refer": ({"open", "in_progress"}, "referred"),
+        "resolve": ({"open", "in_progress", "referred"}, "resolved"),
+        "close": ({"resolved"}, "closed"),
+        "reopen": ({"resolved", "closed"}, "in_progress"),
+    }
+
+    reference = models.CharField(_("reference number"), max_length=40, unique=True, editable=False)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    work_order_no = models.CharField(_("12351 work order number"), max_length=40, blank=True)
+    received_at = models.DateTimeField(_("received at"))
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("received by"),
+    )
+    person = models.ForeignKey(
+        Person,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+        verbose_name=_("person"),
+    )
+    category = models.CharField(_("category"), max_length=16, choices=Category.choices)
+    urgency = models.CharField(
+        _("urgency"), max_length=8, choices=Urgency.choices, default=Urgency.NORMAL
+    )
+    summary = models.TextField(_("summary"))
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default="open")
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("assigned to"),
+    )
+    # Petitions (信访工作条例 2022, arts. 22, 32, 33): decide within 15 days whether to accept,
+    # handle within 60 days of acceptance, one extension of at most 30 days with a notice.
+    accept_due_on = models.DateField(_("decide acceptance by"), null=True, blank=True)
+    acceptance = models.CharField(
+        _("acceptance"), max_length=12, choices=Acceptance.choices, blank=True
+    )
+    accepted_on = models.DateField(_("acceptance decided on"), null=True, blank=True)
+    due_on = models.DateField(_("handle by"), null=True, blank=True)
+    extended_to = models.DateField(_("extended to"), null=True, blank=True)
+    extension_reason = models.TextField(_("reason for the extension"), blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # The follow-up call (回访) after resolution
+    followed_up_at = models.DateTimeField(_("follow-up call at"), null=True, blank=True)
+    satisfaction = models.PositiveSmallIntegerField(_("satisfaction (1–5)"), null=True, blank=True)
+    follow_up_remarks = models.TextField(_("follow-up remarks"), blank=True)
+
+    class Meta(SyncedRecord.Meta):
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["-received_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(satisfaction__isnull=True)
+                | models.Q(satisfaction__gte=1, satisfaction__lte=5),
+                name="case_satisfaction_1_to_5",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(extended_to__isnull=True) | models.Q(due_on__isnull=False),
+                name="case_extension_needs_due_date",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["org_unit", "status", "received_at"], name="case_unit_status"),
+            models.Index(fields=["assignee", "status"], name="case_assignee_status"),
+            models.Index(fields=["person", "received_at"], name="case_person"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    def next_status(self, action: str) -> str | None:
+        starts, target = self.TRANSITIONS[action]
+        return target if self.status in starts else None
+
+    @property
+    def deadline(self) -> datetime.date | None:
+        """The date the case must be answered by now: acceptance for a petition awaiting the
+        decision, otherwise the (extended) handling deadline."""
+        if self.category == Category.PETITION and not self.acceptance:
+            return self.accept_due_on
+        return self.extended_to or self.due_on
+
+    def is_open(self) -> bool:
+        return self.status in {"open", "in_progress", "referred"}
+
+    def is_overdue(self, today: datetime.date) -> bool:
+        return self.is_open() and self.deadline is not None and self.deadline < today
+
+
+class CaseNote(SyncedRecord):
+    """The case's timeline of notes. Notes of psychological-aid cases are read only by the
+    assigned counsellor and by auditors."""
+
+    scope_path = "org_unit"
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="notes")
+    body = models.TextField(_("note"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("written by"),
+    )
+
+    class Meta(SyncedRecord.Meta):
+        verbose_name = _("case note")
+        verbose_name_plural = _("case notes")
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return self.body[:30]
+
+
+class CaseMove(models.Model):
+    """Every workflow move of a case, with who and when (append-only)."""
+
+    org_unit = models.ForeignKey("aidcenter.OrgUnit", on_delete=models.PROTECT, related_name="+")
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="moves")
+    action = models.CharField(_("action"), max_length=20)
+    from_status = models.CharField(max_length=12, blank=True)
+    to_status = models.CharField(max_length=12, blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        triggers = [
+            pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete)
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
+
+
+class ServiceDeadline(models.Model):
+    """A unit's own service deadline per category, in days (data, not code). The nearest unit
+    up the tree that sets one wins; without any, DEFAULT_SERVICE_DAYS applies."""
+
+    org_unit = models.ForeignKey(
+        "aidcenter.OrgUnit", on_delete=models.PROTECT, related_name="+", verbose_name=_("unit")
+    )
+    category = models.CharField(_("category"), max_length=16, choices=Category.choices)
+    days = models.PositiveSmallIntegerField(_("days"))
+
+    scope_path = None
+
+    class Meta:
+        verbose_name = _("service deadline")
+        verbose_name_plural = _("service deadlines")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["org_unit", "category"], name="one_deadline_per_unit_cat"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.org_unit} {self.category}: {self.days}"
+
+
+class Referral(models.Model):
+    """A case referred to a service app (jobs, training, legal aid, funds), which created or
+    linked its own record. The case shows its progress; unpicked referrals show as stuck."""
+
+    class Status(models.TextChoices):
+        SENT = "sent", _("sent, not picked up")
+        PICKED_UP = "picked_up", _("being handled")
+        DONE = "done", _("done")
+
+    org_unit = models.ForeignKey("aidcenter.OrgUnit", on_delete=models.PROTECT, related_name="+")
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="referrals")
+    target = models.CharField(_("referred to"), max_length=20)
+    record_label = models.CharField(max_length=60)  # e.g. "funds.AidApplication"
+    record_id = models.CharField(max_length=64)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default="sent")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("referred at"), auto_now_add=True)
+    picked_up_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("referral")
+        verbose_name_plural = _("referrals")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "created_at"], name="referral_status_created")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} → {self.target}"
