@@ -303,6 +303,7 @@ def note_add(*, by, case: Case, body: str, id=None, create_digest: str = "") -> 
     _require(by, Action.ENTER)
     if not body.strip():
         raise Invalid({"body": [_("A note cannot be empty.")]})
+    case = Case.objects.get(pk=case.pk)  # the assignee as stored now
     if not notes_readable_by(by, case):
         raise Refused(_("Only the assigned counsellor writes notes on a psychological-aid case."))
     note = CaseNote(
