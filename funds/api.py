@@ -11,7 +11,13 @@ from django.db.models import OuterRef, Prefetch, Subquery
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -49,6 +55,7 @@ class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
         return scoped(self.context["request"].user, self.model)
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class ScopedFundField(serializers.SlugRelatedField):
     def __init__(self, **kwargs):
         kwargs.setdefault("slug_field", "code")

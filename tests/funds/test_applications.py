@@ -160,3 +160,19 @@ def test_only_drafts_are_edited(staff, units, household):
     with pytest.raises(services.DomainError) as refused:
         services.application_update(by=staff.desk_a, application=application, data={"amount": 1})
     assert refused.value.code == "not_editable"
+
+
+def test_every_change_to_an_application_and_its_payment_is_in_history(fund, staff, approved):
+    application = approved("100.00")
+    payment = services.application_pay(by=staff.manager, application=application, fund=fund)
+    services.payment_reverse(by=staff.manager, payment=payment, reason="退票")
+    events = AidApplication.pgh_event_model.objects.filter(pgh_obj=application)
+    assert list(events.order_by("pgh_id").values_list("status", "version")) == [
+        ("draft", 1),
+        ("submitted", 2),
+        ("approved", 3),
+        ("paid", 4),
+        ("approved", 5),
+    ]
+    payment_events = payment.events.order_by("pgh_id").values_list("status", flat=True)
+    assert list(payment_events) == ["paid", "reversed"]
