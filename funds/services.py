@@ -175,10 +175,10 @@ def budget_set(*, by, fund: Fund, year: int, amount) -> FundBudget:
 
 
 # --- The ledger -----------------------------------------------------------------------------
-def _lock_fund_account(fund: Fund) -> Account:
-    # Every writer of a fund locks its account row before reading the balance, so concurrent
-    # payments queue here and each sees the balance the previous one left.
-    return Account.objects.select_for_update().get(fund=fund, kind=Account.Kind.FUND)
+def _lock_accounts(fund: Fund) -> dict[str, Account]:
+    # Every writer of a fund locks its accounts (in id order) before reading the balance, so
+    # concurrent payments queue here and each sees the balance the previous one left.
+    return {a.kind: a for a in Account.objects.select_for_update().filter(fund=fund).order_by("id")}
 
 
 def _post(
@@ -208,9 +208,9 @@ def _post(
         LedgerEntry(transaction=tx, account=account, amount=amount)
         for account, amount in sorted(lines, key=lambda line: line[0].pk)
     ]
+    # No savepoint: on a refusal the caller's atomic block rolls the whole operation back.
     try:
-        with transaction.atomic():
-            LedgerEntry.objects.bulk_create(entries)
+        LedgerEntry.objects.bulk_create(entries)
     except IntegrityError as exc:
         if "fund_account_never_negative" in str(exc):
             raise InsufficientFunds(
@@ -218,10 +218,6 @@ def _post(
             ) from None
         raise
     return tx
-
-
-def _accounts(fund: Fund) -> dict[str, Account]:
-    return {a.kind: a for a in Account.objects.filter(fund=fund)}
 
 
 @transaction.atomic
@@ -245,8 +241,8 @@ def income_record(
         raise Invalid({"received_on": [_("Give the date it happened, not a future one.")]})
     if not fund.is_active:
         raise DomainError(_("The fund %(fund)s is closed.") % {"fund": fund.name}, code="closed")
-    own = _lock_fund_account(fund)
-    accounts = _accounts(fund)
+    accounts = _lock_accounts(fund)
+    own = accounts[Account.Kind.FUND]
     tx = _post(
         by=by,
         fund=fund,
@@ -291,7 +287,7 @@ def income_reverse(*, by, income: FundIncome, reason: str) -> LedgerTransaction:
         raise Refused(_("This fund is outside your scope."))
     if not (reason or "").strip():
         raise Invalid({"reason": [_("Say why it is reversed.")]})
-    _lock_fund_account(income.fund)
+    _lock_accounts(income.fund)
     return _reverse(by=by, original=income.transaction, on=_today(), memo=reason.strip())
 
 
@@ -610,7 +606,8 @@ def application_pay(
     if method == PaymentMethod.BANK and not application.bank_account:
         raise Invalid({"method": [_("A bank transfer needs the payee's account.")]})
     _check_cap(application, year=paid_on.year)
-    own = _lock_fund_account(fund)
+    accounts = _lock_accounts(fund)
+    own = accounts[Account.Kind.FUND]
     if own.balance < application.amount:
         raise InsufficientFunds(
             _(
@@ -619,7 +616,6 @@ def application_pay(
             )
             % {"fund": fund.name, "balance": yuan(own.balance), "amount": yuan(application.amount)}
         )
-    accounts = _accounts(fund)
     tx = _post(
         by=by,
         fund=fund,
@@ -631,31 +627,30 @@ def application_pay(
     )
     bank = method == PaymentMethod.BANK
     try:
-        with transaction.atomic():
-            payment = Payment.objects.create(
-                org_unit_id=application.org_unit_id,
-                application=application,
-                person_id=application.person_id,
-                worker_id=application.worker_id,
-                fund=fund,
-                aid_type=application.aid_type,
-                amount=application.amount,
-                method=method,
-                payee_name=application.payee_name or application.person.name,
-                bank_name=application.bank_name if bank else "",
-                bank_account=application.bank_account if bank else "",
-                paid_on=paid_on,
-                paid_by=by,
-                transaction=tx,
-            )
+        payment = Payment.objects.create(
+            org_unit_id=application.org_unit_id,
+            application=application,
+            person_id=application.person_id,
+            worker_id=application.worker_id,
+            fund=fund,
+            aid_type=application.aid_type,
+            amount=application.amount,
+            method=method,
+            payee_name=application.payee_name or application.person.name,
+            bank_name=application.bank_name if bank else "",
+            bank_account=application.bank_account if bank else "",
+            paid_on=paid_on,
+            paid_by=by,
+            transaction=tx,
+        )
     except IntegrityError as exc:  # the row lock above makes this unreachable; the index holds
         if "one_payment_per_application" in str(exc):
             raise DomainError(
                 _("This application has been paid already."), code="already_paid"
             ) from None
         raise
-    application.status = Status.PAID
-    application.save()
+    # One UPDATE (the trigger bumps the version); the caller reads the application afresh.
+    AidApplication.objects.filter(pk=application.pk).update(status=Status.PAID)
     return payment
 
 
@@ -674,7 +669,7 @@ def payment_reverse(*, by, payment: Payment, reason: str, failed_transfer: bool 
         raise DomainError(_("This payment was reversed already."), code="already_reversed")
     if failed_transfer and payment.method != PaymentMethod.BANK:
         raise Invalid({"failed_transfer": [_("Only a bank transfer can fail.")]})
-    _lock_fund_account(payment.fund)
+    _lock_accounts(payment.fund)
     tx = _reverse(by=by, original=payment.transaction, on=_today(), memo=reason.strip())
     payment.status, payment.reversal = Payment.Status.REVERSED, tx
     payment.failed_transfer, payment.reversal_reason = failed_transfer, reason.strip()
