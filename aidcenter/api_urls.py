@@ -5,10 +5,12 @@ from rest_framework.routers import DefaultRouter
 from aidcenter.api_views import OrgUnitViewSet
 from cases.api import register as register_cases
 from jobs.api import register as register_jobs
+from training.api import register as register_training
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 router.register("org-units", OrgUnitViewSet, basename="org-unit")
 register_cases(router)
 register_jobs(router)
+register_training(router)
 __import__("funds.api").api.register(router)

@@ -279,6 +279,18 @@ def enrolment_drop(*, by, enrolment: Enrolment) -> Enrolment:
 
 
 @transaction.atomic
+def enrolment_delete(*, by, enrolment: Enrolment) -> None:
+    """Soft delete (an enrolment entered by mistake): a place it held goes to the first one
+    waiting, as when the person drops out."""
+    _require(by, Action.ENTER)
+    training_class, enrolment = _locked_enrolment(enrolment)
+    enrolment.deleted_at = timezone.now()
+    enrolment.save(update_fields=["deleted_at", "updated_at"])
+    training_class.refresh_from_db(fields=["enrolled"])
+    _move_up(training_class)
+
+
+@transaction.atomic
 def enrolment_complete(*, by, enrolment: Enrolment, exam_passed: bool | None) -> Enrolment:
     """The trainee finished the class, with the exam result when there was one. The fee
     subsidy the class grants is recorded (see the module's note on paying it)."""
