@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class FundsConfig(AppConfig):
     name = "funds"
     verbose_name = _("Aid funds")
+
+    def ready(self):
+        from funds import cards
+
+        cards.register()  # the person's card shows the aid received

@@ -142,3 +142,21 @@ def test_income_added_in_the_admin_books_the_ledger(login, staff, fund):
     assert response.status_code == 302
     assert Account.objects.get(fund=fund, kind="fund").balance == Decimal("10321.00")
     assert services.reconcile() == []
+
+
+def test_the_persons_card_has_an_aid_section(staff, fund, approved, household, rf):
+    from django.template.loader import render_to_string
+
+    from cases import cards
+
+    services.application_pay(by=staff.manager, application=approved("88.00"), fund=fund)
+    sections = {
+        s["template"]: s for s in cards.render_context(user=staff.desk_a, person=household.person)
+    }
+    aid = sections["funds/card_aid.html"]["context"]
+    assert aid["person_total"] == Decimal("88.00")
+    html = render_to_string("funds/card_aid.html", {"data": aid})
+    assert "88.00" in html and f"/admin/funds/fund/person/{household.person.pk}/aid/" in html
+    # Out of scope: another sub-center's desk sees no payments of this person.
+    other = cards.render_context(user=staff.desk_b, person=household.person)
+    assert [s["context"]["person"] for s in other if s["template"] == "funds/card_aid.html"] == [[]]
