@@ -233,6 +233,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "CauseEnum": "cases.models.Worker.Cause",
         "EndReasonEnum": "cases.models.Worker.EndReason",
+        "FileLevelEnum": "cases.models.Worker.FileLevel",
+        "AidTypeEnum": "funds.models.AidType",
+        "PaymentMethodEnum": "funds.models.PaymentMethod",
     },
 }
 

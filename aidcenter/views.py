@@ -13,35 +13,41 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from aidcenter import home as home_page
 from aidcenter.roles import Action, can, role_of
 
-# What each role may reach from the home page; later apps add their entries here.
-HOME_LINKS: list[dict] = [
-    {
-        "title": _("Find a person"),
-        "url": "cases:search",
-        "action": Action.USE_PAGES,
-        "text": _("By ID number, name or phone; then the person's file, workflow and history."),
-    },
-    {
-        "title": _("Administration"),
-        "url": "admin:index",
-        "action": Action.USE_PAGES,
-        "text": _("Every record of your scope in the admin: units, staff, people, cases, funds."),
-    },
-    {
-        "title": _("API documentation"),
-        "url": "api-docs",
-        "action": Action.READ,
-        "text": _("The REST API the sub-centers sync with."),
-    },
-    {
-        "title": _("API keys and units"),
-        "url": "admin:aidcenter_apikey_changelist",
-        "action": Action.ADMINISTER,
-        "text": _("Issue and revoke keys; manage the unit tree."),
-    },
-]
+
+def _shared_links() -> None:
+    home_page.register_link(
+        home_page.Link(
+            _("Administration"),
+            "admin:index",
+            Action.USE_PAGES,
+            _("Every record of your scope in the admin: units, staff, people, cases, funds."),
+            90,
+        )
+    )
+    home_page.register_link(
+        home_page.Link(
+            _("API documentation"),
+            "api-docs",
+            Action.READ,
+            _("The REST API the sub-centers sync with."),
+            95,
+        )
+    )
+    home_page.register_link(
+        home_page.Link(
+            _("API keys and units"),
+            "admin:aidcenter_apikey_changelist",
+            Action.ADMINISTER,
+            _("Issue and revoke keys; manage the unit tree."),
+            99,
+        )
+    )
+
+
+_shared_links()
 
 
 def staff_context(request):
@@ -67,8 +73,15 @@ class LoginView(auth_views.LoginView):
 
 @login_required
 def home(request):
-    links = [link for link in HOME_LINKS if can(request.user, link["action"])]
-    return render(request, "home.html", {"links": links})
+    links = sorted(
+        (ln for ln in home_page.LINKS if can(request.user, ln.action)), key=lambda ln: ln.order
+    )
+    panels = []
+    for panel in sorted(home_page.PANELS, key=lambda p: p.order):
+        context = panel.context(user=request.user)
+        if context is not None:
+            panels.append({"template": panel.template, "context": context})
+    return render(request, "home.html", {"links": links, "panels": panels})
 
 
 @never_cache

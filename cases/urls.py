@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cases import views
+from cases import desk_views, views
 
 app_name = "cases"
 urlpatterns = [
@@ -8,4 +8,11 @@ urlpatterns = [
     path("people/<uuid:pk>/", views.person_page, name="person"),
     path("files/<uuid:pk>/<slug:action>/", views.file_action, name="file-action"),
     path("documents/<uuid:pk>/", views.document, name="document"),
+    path("desk/", desk_views.desk_page, name="desk"),
+    path("desk/person/<uuid:pk>/", desk_views.desk_person, name="desk-person"),
+    path("desk/log/", desk_views.desk_log, name="desk-log"),
+    path("cases/<uuid:pk>/", desk_views.case_page, name="case"),
+    path("cases/<uuid:pk>/receipt/", desk_views.receipt, name="receipt"),
+    path("cases/<uuid:pk>/<slug:action>/", desk_views.case_act, name="case-act"),
+    path("queue/", desk_views.queue_page, name="queue"),
 ]
