@@ -4,6 +4,7 @@ from rest_framework.routers import DefaultRouter
 
 from aidcenter.api_views import OrgUnitViewSet
 from cases.api import register as register_cases
+from funds.api import register as register_funds
 from jobs.api import register as register_jobs
 from training.api import register as register_training
 
@@ -13,4 +14,4 @@ router.register("org-units", OrgUnitViewSet, basename="org-unit")
 register_cases(router)
 register_jobs(router)
 register_training(router)
-__import__("funds.api").api.register(router)
+register_funds(router)

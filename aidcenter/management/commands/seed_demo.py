@@ -1,6 +1,13 @@
+from importlib import import_module
+from importlib.util import find_spec
+
 from django.core.management.base import BaseCommand
 
 from aidcenter.demo.orgs import seed_orgs_and_staff
+
+# The apps whose `demo.seed()` adds their records, in dependency order (people first, money
+# before the services that pay subsidies from it).
+DEMO_APPS = ["cases", "funds", "jobs", "training", "legal"]
 
 
 class Command(BaseCommand):
@@ -8,10 +15,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         seed_orgs_and_staff()
-        from cases.demo import seed as seed_registry
-
-        files = seed_registry()
-        self.stdout.write(f"registry: {files} household files added")
-        self.stdout.write(f"funds: {__import__('funds.demo').demo.seed()} payments made")
-        # Each app adds its demo records here as it lands, deterministically.
+        for app in DEMO_APPS:
+            if find_spec(f"{app}.demo") is None:
+                continue
+            added = import_module(f"{app}.demo").seed()
+            self.stdout.write(f"{app}: {added} demo records added")
         self.stdout.write("demo data loaded")
