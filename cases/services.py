@@ -597,3 +597,13 @@ def living_line_for(*, org_unit: OrgUnit, year: int) -> Decimal | None:
             return lines[unit_id]
         unit_id = parents.get(unit_id)
     return None
+
+
+def active_file_of(person: Person) -> Worker | None:
+    """The active household file the person stands in (as head or member), if any."""
+    membership = (
+        HouseholdMember.objects.filter(person=person, file_active=True)
+        .select_related("worker")
+        .first()
+    )
+    return membership.worker if membership else None

@@ -7,6 +7,7 @@ class FundsConfig(AppConfig):
     verbose_name = _("Aid funds")
 
     def ready(self):
-        from funds import cards
+        from funds import cards, referrals
 
         cards.register()  # the person's card shows the aid received
+        referrals.register()  # front-desk cases can be referred into financial aid
