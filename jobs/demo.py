@@ -49,7 +49,7 @@ def _credit_code(n: int) -> str:
 
 
 @transaction.atomic  # all or nothing: a second run after a failure starts clean
-def seed() -> int:
+def seed(*, scale: int = SCALE) -> int:
     """Load the demo; answers how many placements it made (0 when already loaded)."""
     if JobFair.objects.filter(name__startswith="【演示】").exists():
         return 0
@@ -77,7 +77,7 @@ def seed() -> int:
         for n in range(40)
     ]
     fairs = []
-    for n in range(FAIRS // SCALE + 1):
+    for n in range(FAIRS // scale + 1):
         kind = KINDS[n % len(KINDS)]
         unit = district if n % 3 == 0 else sub_centers[n % len(sub_centers)]
         fairs.append(
@@ -94,7 +94,7 @@ def seed() -> int:
                 },
             )
         )
-    vacancies, positions = [], POSITIONS // SCALE
+    vacancies, positions = [], POSITIONS // scale
     per_vacancy = positions // (len(fairs) * 6)
     for fair in fairs:
         for employer in fair.employers.all():
@@ -118,7 +118,7 @@ def seed() -> int:
 
     # Job seekers off the street: about four in five are migrant workers.
     seekers = []
-    for n in range(INTENTS // SCALE * 2 // 3):
+    for n in range(INTENTS // scale * 2 // 3):
         unit = sub_centers[n % len(sub_centers)]
         person = cases.person_create(
             by=admin,
@@ -146,10 +146,10 @@ def seed() -> int:
             held_on=min(today, seeker.registered_on + datetime.timedelta(days=rng.randint(0, 60))),
             notes="职业指导：求职意向与岗位推荐。",
         )
-        for seeker in (rng.choice(seekers) for _ in range(GUIDANCE // SCALE))
+        for seeker in (rng.choice(seekers) for _ in range(GUIDANCE // scale))
     )
     pairs = set()
-    while len(pairs) < INTENTS // SCALE:
+    while len(pairs) < INTENTS // scale:
         pairs.add((rng.randrange(len(seekers)), rng.randrange(len(vacancies))))
     intents = [
         Intent(
@@ -163,7 +163,7 @@ def seed() -> int:
     Intent.objects.bulk_create(intents)
     placed = 0
     for intent in rng.sample(intents, len(intents)):
-        if placed >= PLACEMENTS // SCALE:
+        if placed >= PLACEMENTS // scale:
             break
         vacancy = intent.vacancy
         vacancy.refresh_from_db(fields=["placed", "positions"])

@@ -42,7 +42,7 @@ COURSES = [
 
 
 @transaction.atomic  # all or nothing: a second run after a failure starts clean
-def seed() -> int:
+def seed(*, scale: int = SCALE) -> int:
     """Load the demo; answers how many enrolments it made (0 when already loaded)."""
     if Course.objects.filter(provider="普陀区职工技能培训中心（演示）").exists():
         return 0
@@ -71,7 +71,7 @@ def seed() -> int:
     ]
     trainees_per_class = TRAINEES // CLASSES
     people = []
-    for n in range(TRAINEES // SCALE):
+    for n in range(TRAINEES // scale):
         unit = sub_centers[n % len(sub_centers)]
         people.append(
             cases.person_create(
@@ -85,7 +85,7 @@ def seed() -> int:
             )
         )
     made, number = 0, 0
-    for n in range(CLASSES // SCALE + 1):
+    for n in range(CLASSES // scale + 1):
         course, cert_kind = courses[n % len(courses)]
         starts = today - datetime.timedelta(days=350 - n * 19)
         ends = starts + datetime.timedelta(days=rng.choice([14, 21, 30, 45]))
