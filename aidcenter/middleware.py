@@ -32,3 +32,20 @@ class RejectNulBytesMiddleware:
                 )
             return HttpResponseBadRequest(message)
         return self.get_response(request)
+
+
+class ChineseFirstMiddleware:
+    """The staff speak Chinese: a browser's Accept-Language is not taken as a choice. English
+    is used only once chosen with the language switch (its cookie), or asked for by an API
+    client that sends no cookie but says `Accept-Language: en` on an /api/ path."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.conf import settings
+
+        chose = settings.LANGUAGE_COOKIE_NAME in request.COOKIES
+        if not chose and not request.path.startswith("/api/"):
+            request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
+        return self.get_response(request)

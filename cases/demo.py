@@ -44,8 +44,12 @@ def national_id(rng: random.Random, born: datetime.date, used: set[str]) -> str:
             return number
 
 
-@transaction.atomic  # all or nothing: a second run after a failure starts clean
 def seed() -> int:
+    return seed_registry() + seed_cases()
+
+
+@transaction.atomic  # all or nothing: a second run after a failure starts clean
+def seed_registry() -> int:
     if Worker.objects.filter(create_digest="demo").exists():
         return 0
     rng = random.Random(2010)
@@ -147,3 +151,89 @@ def _one_file(n, rng, fake, unit, users, status, today, used) -> None:
         else:
             reason = rng.choice(["moved_away", "retired", "died"])
             services.worker_close(by=officer, worker=worker, reason=reason, on=today)
+
+
+# --- Front-desk cases -------------------------------------------------------------------------
+CASES = 600
+SUMMARIES = {
+    "job_seeking": ["想找一份保安或保洁工作", "下岗后希望再就业，会开车", "求职：仓库管理员"],
+    "training": ["想参加电工培训，取得上岗证", "咨询中式烹调师培训补贴"],
+    "labour_dispute": ["单位未签劳动合同即辞退", "加班费计算有争议"],
+    "wage_arrears": ["工地拖欠三个月工资", "春节前工资未发，共 12 人"],
+    "living_hardship": ["丈夫患病，家庭生活困难", "单亲家庭，孩子上学开支大"],
+    "medical": ["住院自付费用约三万元", "慢性病长期用药负担重"],
+    "schooling": ["孩子考上大学，学费有困难", "咨询金秋助学申请条件"],
+    "psychological": ["失业后情绪低落，希望心理疏导"],
+    "petition": ["反映企业改制中的职工安置问题", "来信反映社保缴费基数问题"],
+    "other": ["咨询工会会员证办理", "咨询困难职工建档政策"],
+}
+CHANNEL_MIX = ["walk_in"] * 5 + ["hotline"] * 3 + ["letter", "online", "referral"]
+
+
+@transaction.atomic
+def seed_cases() -> int:
+    from cases import desk
+    from cases.models import Case
+
+    if Case.objects.filter(create_digest="demo").exists():
+        return 0
+    rng = random.Random(12351)
+    users = {
+        u.username: u
+        for u in get_user_model().objects.filter(
+            username__in=["desk_cs", "case_cs", "desk_cy", "case_cy"]
+        )
+    }
+    units = {u.code: u for u in OrgUnit.objects.filter(code__in=["PT-CS", "PT-CY"])}
+    people = {
+        code: list(Person.objects.filter(org_unit=unit, deleted_at=None).order_by("id")[:300])
+        for code, unit in units.items()
+    }
+    now = timezone.now()
+    for n in range(CASES):
+        code = "PT-CS" if n % 3 else "PT-CY"
+        desk_user, caseworker = users[f"desk_{code[3:].lower()}"], users[f"case_{code[3:].lower()}"]
+        category = rng.choice(list(SUMMARIES))
+        channel = "letter" if category == "petition" else rng.choice(CHANNEL_MIX)
+        person = rng.choice(people[code]) if channel != "hotline" or rng.random() < 0.7 else None
+        received = now - datetime.timedelta(days=rng.randint(0, 120), minutes=rng.randint(0, 600))
+        case = desk.case_log(
+            by=desk_user,
+            org_unit=units[code],
+            person=person,
+            received_at=received,
+            data={
+                "channel": channel,
+                "category": category,
+                "summary": rng.choice(SUMMARIES[category]),
+                "urgency": "urgent" if rng.random() < 0.1 else "normal",
+                "work_order_no": f"12351-{received:%Y%m%d}-{n:04d}" if channel == "hotline" else "",
+            },
+            assignee=caseworker if rng.random() < 0.6 else None,
+            create_digest="demo",
+        )
+        age = (timezone.localdate() - timezone.localdate(received)).days
+        if category == "petition":
+            if age > 5:
+                accepted = rng.random() < 0.85
+                on = timezone.localdate(received) + datetime.timedelta(
+                    days=min(age, rng.randint(2, 12))
+                )
+                case = desk.petition_decide(by=caseworker, case=case, accept=accepted, on=on)
+            continue
+        if age > 3 and rng.random() < (0.95 if age > 12 else 0.5):
+            if category != "psychological" or case.assignee_id == caseworker.pk:
+                desk.note_add(by=caseworker, case=case, body="已电话联系本人，了解具体情况。")
+            case = desk.case_move(by=caseworker, case=case, action="resolve")
+            if rng.random() < 0.6:
+                desk.follow_up_record(
+                    by=desk_user,
+                    case=case,
+                    satisfaction=rng.choice([5, 5, 4, 4, 3]),
+                    remarks="对办理结果表示满意",
+                )
+            if rng.random() < 0.5:
+                desk.case_move(by=caseworker, case=case, action="close")
+        elif rng.random() < 0.5:
+            desk.case_move(by=caseworker, case=case, action="start")
+    return CASES

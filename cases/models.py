@@ -738,6 +738,20 @@ class CaseNote(SyncedRecord):
 class CaseMove(models.Model):
     """Every workflow move of a case, with who and when (append-only)."""
 
+    LABELS = {
+        "logged": _("logged"),
+        "start": _("handling started"),
+        "resolve": _("resolved"),
+        "close": _("closed"),
+        "reopen": _("reopened"),
+        "accepted": _("petition accepted"),
+        "not_accepted": _("petition not accepted"),
+        "extended": _("deadline extended"),
+        "assigned": _("assigned"),
+        "followed_up": _("follow-up call"),
+        "referred": _("referred"),
+    }
+
     org_unit = models.ForeignKey("aidcenter.OrgUnit", on_delete=models.PROTECT, related_name="+")
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="moves")
     action = models.CharField(_("action"), max_length=20)
@@ -755,6 +769,10 @@ class CaseMove(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
+
+    @property
+    def label(self) -> str:
+        return self.LABELS.get(self.action, self.action)
 
 
 class ServiceDeadline(models.Model):
@@ -811,3 +829,10 @@ class Referral(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} → {self.target}"
+
+    @property
+    def target_label(self) -> str:
+        from cases.referrals import TARGETS
+
+        target = TARGETS.get(self.target)
+        return str(target.label) if target else self.target

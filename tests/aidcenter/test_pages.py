@@ -53,3 +53,10 @@ def test_pages_load_nothing_from_the_internet(client, staff):
     for url in ["/", "/admin/", "/accounts/login/"]:
         html = client.get(url).content.decode()
         assert 'src="http' not in html and 'href="http' not in html, url
+
+
+def test_an_english_browser_still_gets_chinese_until_english_is_chosen(client, db):
+    html = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "工作人员登录" in html
+    client.post("/i18n/setlang/", {"language": "en", "next": "/accounts/login/"})
+    assert "Staff login" in client.get("/accounts/login/").content.decode()
