@@ -599,8 +599,8 @@ class Case(SyncedRecord):
         OPEN = "open", _("open")
         IN_PROGRESS = "in_progress", _("in progress")
         REFERRED = "referred", _("referred")
-        RESOLVED = "resolved", _("resolved")
-        CLOSED = "closed", _("closed")
+        RESOLVED = "resolved", _("case resolved")
+        CLOSED = "closed", _("case closed")
 
     class Urgency(models.TextChoices):
         NORMAL = "normal", _("normal")
@@ -741,15 +741,15 @@ class CaseMove(models.Model):
     LABELS = {
         "logged": _("logged"),
         "start": _("handling started"),
-        "resolve": _("resolved"),
-        "close": _("closed"),
+        "resolve": _("case resolved"),
+        "close": _("case closed"),
         "reopen": _("reopened"),
         "accepted": _("petition accepted"),
         "not_accepted": _("petition not accepted"),
         "extended": _("deadline extended"),
         "assigned": _("assigned"),
         "followed_up": _("follow-up call"),
-        "referred": _("referred"),
+        "referred": _("referred to a service"),
     }
 
     org_unit = models.ForeignKey("aidcenter.OrgUnit", on_delete=models.PROTECT, related_name="+")
