@@ -9,7 +9,8 @@ from jobs import services
 from jobs.models import Employer
 from tests.jobs.factories import make_credit_code
 
-# python-stdnum's documentation example, and a registered Shenzhen firm's code.
+# python-stdnum's documentation example, and a Shenzhen (440300) code whose check character
+# python-stdnum accepts.
 VALID = ["91110000600037341L", "91440300708461136T"]
 INVALID = [
     "91110000600037341M",  # wrong check character
@@ -26,7 +27,7 @@ INVALID = [
 
 
 @pytest.mark.parametrize("code", VALID)
-def test_published_codes_are_valid(code):
+def test_known_good_codes_are_valid(code):
     assert services.validate_credit_code(code) == code
 
 
