@@ -130,7 +130,7 @@ class SyncedViewSet(
         with transaction.atomic():
             record = self.get_object()
             # Lock the row, then compare: two clients patching at once cannot both win.
-            record = type(record)._default_manager.select_for_update().get(pk=record.pk)
+            record = self.get_queryset().select_for_update(of=("self",)).get(pk=record.pk)
             if record.version != int(seen):
                 raise DomainError(
                     code="stale_version", extra={"current": self.get_serializer(record).data}

@@ -1,6 +1,5 @@
 from django import forms
 from django.contrib import admin
-from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -291,9 +290,7 @@ class WorkerAdmin(MaskedIdMixin, ScopedAdmin):
 
     def get_queryset(self, request):
         return (
-            super()
-            .get_queryset(request)
-            .annotate(member_count=Count("members", filter=Q(members__deleted_at__isnull=True)))
+            super().get_queryset(request).annotate(member_count=Worker.household_size_expression())
         )
 
     @admin.display(description=_("head"), ordering="person__name")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import OuterRef, Subquery
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
@@ -145,7 +145,7 @@ class PersonViewSet(PiiLoggingMixin, SyncedViewSet):
     filterset_class = PersonFilter
     search_fields = ["name", "phone"]
     ordering_fields = ["name", "created_at", "updated_at"]
-    ordering = ["name"]
+    ordering = ["name", "id"]
     action_permissions = {"search": Action.READ, "lookup": Action.READ}
 
     def queryset_base(self):
@@ -352,7 +352,7 @@ class WorkerViewSet(PiiLoggingMixin, SyncedViewSet):
         "last_reviewed_on",
         "person__name",
     ]
-    ordering = ["-created_at"]
+    ordering = ["-created_at", "id"]
     action_permissions = {
         "approve": Action.REVIEW_FILES,
         "reject": Action.REVIEW_FILES,
@@ -363,7 +363,7 @@ class WorkerViewSet(PiiLoggingMixin, SyncedViewSet):
 
     def queryset_base(self):
         return Worker.objects.select_related("org_unit", "person").annotate(
-            household_size=Count("members", filter=Q(members__deleted_at__isnull=True))
+            household_size=Worker.household_size_expression()
         )
 
     def perform_create_record(self, serializer, *, create_digest):
@@ -532,7 +532,7 @@ class HouseholdViewSet(PiiLoggingMixin, SyncedViewSet):
     """The members of one household file (the head is the file itself)."""
 
     serializer_class = MemberSerializer
-    ordering = ["created_at"]
+    ordering = ["created_at", "id"]
     filter_backends = []
 
     def worker(self) -> Worker:
@@ -700,7 +700,7 @@ class CaseViewSet(SyncedViewSet):
     filterset_class = CaseFilter
     search_fields = ["reference", "work_order_no", "person__name", "person__phone"]
     ordering_fields = ["received_at", "updated_at", "due_on", "reference"]
-    ordering = ["-received_at"]
+    ordering = ["-received_at", "id"]
 
     def queryset_base(self):
         return Case.objects.select_related("org_unit", "person", "assignee", "received_by")
@@ -824,7 +824,7 @@ class NoteViewSet(SyncedViewSet):
     """A case's timeline of notes (psychological-aid notes: the counsellor and auditors only)."""
 
     serializer_class = NoteSerializer
-    ordering = ["created_at"]
+    ordering = ["created_at", "id"]
     filter_backends = []
 
     def case(self) -> Case:

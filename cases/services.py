@@ -158,8 +158,18 @@ def _person_for_file(*, by, org_unit: OrgUnit, data: dict) -> Person:
 
 
 def search_people(*, user, q: str) -> QuerySet:
-    """People in the user's scope matching a full or partial ID number (the last 4–6 characters
-    too), a name (Chinese, partial) or a phone. Backed by trigram indexes."""
+    """People in the user's scope matching a full or partial ID number, a name (Chinese,
+    partial) or a phone. Every branch is served by an index (trigram GIN or the unique one):
+
+    * 18 characters: the ID number itself;
+    * 4–6 digits (or ending in X): the ID number's last characters — what a clerk reads off
+      a card — or a phone's last digits;
+    * 7 or more digits: anywhere in an ID number or a phone;
+    * a name of 3 or more characters: anywhere in the name; of 1–2 characters: at its start
+      or end. A trigram index cannot serve two characters in the middle, and in Chinese names
+      of up to three characters two characters are always at the start or the end; only the
+      middle of four-character names (compound surnames) is not found by two characters.
+    """
     q = idnumbers.normalise(q)
     if not q:
         return Person.objects.none()
@@ -169,10 +179,17 @@ def search_people(*, user, q: str) -> QuerySet:
     if re.fullmatch(r"[\dX]+", q):
         if len(q) < 4:
             return people.filter(phone__endswith=q) if q.isdigit() else people.none()
+        if len(q) <= 6:
+            condition = Q(national_id__endswith=q)
+            if q.isdigit():
+                condition |= Q(phone__endswith=q)
+            return people.filter(condition)
         condition = Q(national_id__contains=q)
         if q.isdigit():
             condition |= Q(phone__contains=q)
         return people.filter(condition)
+    if len(q) <= 2:
+        return people.filter(Q(name__startswith=q) | Q(name__endswith=q))
     return people.filter(name__contains=q)
 
 

@@ -113,6 +113,7 @@ def test_patch_needs_the_version_and_refuses_a_stale_one(api, staff, new_file):
     assert (
         stale.json()["current"]["version"] == 2 and stale.json()["current"]["address"] == "新地址"
     )
+    assert stale.json()["current"]["household_size"] == 1
     worker.refresh_from_db()
     assert (worker.address, worker.version) == ("新地址", 2)
 
