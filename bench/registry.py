@@ -130,12 +130,17 @@ class Bench:
             where.append("p.national_id = %s")
             params.append(q)
         elif re.fullmatch(r"[\dX]+", q):
+            # 4–6 characters: the ID number's (or a phone's) last characters; longer: anywhere.
+            pattern = f"%{q}" if len(q) <= 6 else f"%{q}%"
             if q.isdigit():
                 where.append("(p.national_id LIKE %s OR p.phone LIKE %s)")
-                params += [f"%{q}%", f"%{q}%"]
+                params += [pattern, pattern]
             else:
                 where.append("p.national_id LIKE %s")
-                params.append(f"%{q}%")
+                params.append(pattern)
+        elif len(q) <= 2:
+            where.append("(p.name LIKE %s OR p.name LIKE %s)")
+            params += [f"{q}%", f"%{q}"]
         else:
             where.append("p.name LIKE %s")
             params.append(f"%{q}%")
