@@ -18,6 +18,7 @@ from cases import services
 from cases.models import MinimumLivingLine, Person, Worker
 
 FILES = 1500
+CASES = 600
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 REGIONS = ("310107", "310104", "310105", "310110", "342401", "410102", "510104", "430102")
 CAUSES = list(Worker.Cause.values)
@@ -44,12 +45,12 @@ def national_id(rng: random.Random, born: datetime.date, used: set[str]) -> str:
             return number
 
 
-def seed() -> int:
-    return seed_registry() + seed_cases()
+def seed(*, files: int = FILES, cases: int = CASES) -> int:
+    return seed_registry(files=files) + seed_cases(cases=cases)
 
 
 @transaction.atomic  # all or nothing: a second run after a failure starts clean
-def seed_registry() -> int:
+def seed_registry(*, files: int = FILES) -> int:
     if Worker.objects.filter(create_digest="demo").exists():
         return 0
     rng = random.Random(2010)
@@ -69,7 +70,7 @@ def seed_registry() -> int:
     used = set(Person.objects.exclude(national_id=None).values_list("national_id", flat=True))
     statuses = [s for s, w in STATUS_MIX for _ in range(w)]
     made = 0
-    for n in range(FILES):
+    for n in range(files):
         unit = sub_centers[n % len(sub_centers)]
         _one_file(n, rng, fake, unit, users, rng.choice(statuses), today, used)
         made += 1
@@ -154,7 +155,6 @@ def _one_file(n, rng, fake, unit, users, status, today, used) -> None:
 
 
 # --- Front-desk cases -------------------------------------------------------------------------
-CASES = 600
 SUMMARIES = {
     "job_seeking": ["想找一份保安或保洁工作", "下岗后希望再就业，会开车", "求职：仓库管理员"],
     "training": ["想参加电工培训，取得上岗证", "咨询中式烹调师培训补贴"],
@@ -171,7 +171,7 @@ CHANNEL_MIX = ["walk_in"] * 5 + ["hotline"] * 3 + ["letter", "online", "referral
 
 
 @transaction.atomic
-def seed_cases() -> int:
+def seed_cases(*, cases: int = CASES) -> int:
     from cases import desk
     from cases.models import Case
 
@@ -190,7 +190,7 @@ def seed_cases() -> int:
         for code, unit in units.items()
     }
     now = timezone.now()
-    for n in range(CASES):
+    for n in range(cases):
         code = "PT-CS" if n % 3 else "PT-CY"
         desk_user, caseworker = users[f"desk_{code[3:].lower()}"], users[f"case_{code[3:].lower()}"]
         category = rng.choice(list(SUMMARIES))
@@ -236,4 +236,4 @@ def seed_cases() -> int:
                 desk.case_move(by=caseworker, case=case, action="close")
         elif rng.random() < 0.5:
             desk.case_move(by=caseworker, case=case, action="start")
-    return CASES
+    return cases

@@ -76,10 +76,13 @@ def test_issue_token_for_unknown_user_fails(db):
 
 
 def test_seed_demo_builds_putuo_and_is_safe_to_run_twice(db):
-    run("seed_demo")
+    run("seed_demo", "--small")
     counts = {kind: OrgUnit.objects.filter(kind=kind).count() for kind in OrgUnit.Kind.values}
     staff_count = StaffProfile.objects.count()
-    run("seed_demo")
+    records = _demo_records()
+    assert all(records.values()), records  # every app added something
+    run("seed_demo", "--small")
+    assert _demo_records() == records
     assert counts == {
         kind: OrgUnit.objects.filter(kind=kind).count() for kind in OrgUnit.Kind.values
     }
@@ -99,3 +102,10 @@ def test_seed_demo_builds_putuo_and_is_safe_to_run_twice(db):
         "caseworker",
         "sync_client",
     }
+
+
+def _demo_records() -> dict[str, int]:
+    from django.apps import apps
+
+    labels = ["cases.Worker", "cases.Case", "funds.Payment", "jobs.Placement", "training.Enrolment"]
+    return {label: apps.get_model(label).objects.count() for label in labels}
