@@ -1,10 +1,15 @@
-"""API endpoints of the shared package: the org-unit tree."""
+"""API endpoints of the shared package: the org-unit tree and the change feed."""
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
-from aidcenter.models import OrgUnit
+from aidcenter import feed
+from aidcenter.models import AccessLog, OrgUnit
+from aidcenter.pii import log_access
 from aidcenter.scope import scoped
 
 
@@ -28,3 +33,52 @@ class OrgUnitViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return scoped(self.request.user, OrgUnit.objects.select_related("parent"))
+
+
+class ChangeFeedQuery(serializers.Serializer):
+    since = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    limit = serializers.IntegerField(required=False, min_value=1, max_value=1000, default=500)
+
+
+class ChangeSerializer(serializers.Serializer):
+    resource = serializers.CharField()
+    id = serializers.CharField()
+    op = serializers.ChoiceField(choices=["upsert", "delete"])
+    version = serializers.IntegerField()
+    org_unit = serializers.CharField(allow_null=True)
+    data = serializers.DictField(allow_null=True)
+
+
+class ChangeFeedSerializer(serializers.Serializer):
+    changes = ChangeSerializer(many=True)
+    next_cursor = serializers.CharField()
+    has_more = serializers.BooleanField()
+
+
+class ChangeFeedView(APIView):
+    """The change feed: follow `next_cursor` until `has_more` is false, again and again, and you
+    hold exactly the server's current records in your scope, each at its latest version."""
+
+    @extend_schema(
+        parameters=[ChangeFeedQuery],
+        responses={200: ChangeFeedSerializer},
+        operation_id="sync_changes",
+    )
+    def get(self, request):
+        query = ChangeFeedQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        page = feed.pull(
+            request=request,
+            since=query.validated_data.get("since"),
+            limit=query.validated_data["limit"],
+        )
+        shown = getattr(request, "_feed_full_ids", 0)
+        if shown:
+            log_access(
+                user=request.user,
+                action=AccessLog.Action.FEED,
+                model="sync.changes",
+                count=shown,
+                path=request.path,
+            )
+        return Response(page)

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from aidcenter import views
 from aidcenter.api_urls import router
+from aidcenter.api_views import ChangeFeedView
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -15,6 +16,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/v1/sync/changes/", ChangeFeedView.as_view(), name="sync-changes"),
     path("api/v1/", include(router.urls)),
     path("", include("cases.urls")),
 ]

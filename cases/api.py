@@ -531,6 +531,8 @@ class MemberSerializer(MaskingSerializer):
 class HouseholdViewSet(PiiLoggingMixin, SyncedViewSet):
     """The members of one household file (the head is the file itself)."""
 
+    feed_resource = "household"
+
     serializer_class = MemberSerializer
     ordering = ["created_at", "id"]
     filter_backends = []
@@ -545,6 +547,10 @@ class HouseholdViewSet(PiiLoggingMixin, SyncedViewSet):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no URL kwargs
             return HouseholdMember.objects.none()
         return super().get_queryset().filter(worker_id=self.kwargs["worker_pk"])
+
+    def feed_queryset(self):
+        """Every member in scope, whatever the file (the change feed)."""
+        return SyncedViewSet.get_queryset(self)
 
     def list(self, request, *args, **kwargs):
         self.worker()
@@ -823,6 +829,8 @@ class NoteSerializer(SyncedSerializer):
 class NoteViewSet(SyncedViewSet):
     """A case's timeline of notes (psychological-aid notes: the counsellor and auditors only)."""
 
+    feed_resource = "notes"
+
     serializer_class = NoteSerializer
     ordering = ["created_at", "id"]
     filter_backends = []
@@ -838,6 +846,10 @@ class NoteViewSet(SyncedViewSet):
             return CaseNote.objects.none()
         notes = super().get_queryset().filter(case_id=self.kwargs["case_pk"])
         return desk.visible_notes(self.request.user, notes)
+
+    def feed_queryset(self):
+        """Every note in scope that this user may read (the change feed)."""
+        return desk.visible_notes(self.request.user, SyncedViewSet.get_queryset(self))
 
     def list(self, request, *args, **kwargs):
         self.case()
