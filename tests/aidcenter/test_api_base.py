@@ -108,3 +108,47 @@ def test_schema_and_docs_are_public_and_load_nothing_from_the_internet(client, d
     html = docs.content.decode()
     assert "http://" not in html and "https://" not in html
     assert "/static/drf_spectacular_sidecar/" in html
+
+
+def test_keys_are_listed_and_revoked_by_command(staff, api):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    record, key = ApiKey.issue(user=staff.sync_a, name="分中心服务器")
+    client = api()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    client.get("/api/v1/org-units/")
+    out = StringIO()
+    call_command("api_keys", "--user", "sync_a", stdout=out)
+    assert (
+        record.hint in out.getvalue()
+        and "active" in out.getvalue()
+        and "never" not in out.getvalue()
+    )
+    call_command("api_keys", "--revoke", record.hint, stdout=StringIO())
+    assert client.get("/api/v1/org-units/").status_code == 401
+
+
+def test_throttling_answers_429_with_retry_after(staff, api, monkeypatch):
+    from django.core.cache import cache
+
+    from aidcenter.api_policy import ApiKeyThrottle
+
+    cache.clear()
+    monkeypatch.setattr(ApiKeyThrottle, "THROTTLE_RATES", {"api_key": "3/min"})
+    client = api(staff.sync_a)
+    codes = [client.get("/api/v1/org-units/").status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
+    response = client.get("/api/v1/org-units/")
+    assert response.status_code == 429 and int(response["Retry-After"]) > 0
+    other = api(staff.sync_b)  # another key has its own budget
+    assert other.get("/api/v1/org-units/").status_code == 200
+    cache.clear()
+
+
+def test_the_default_rate_allows_the_contracts_1200_a_minute():
+    from django.conf import settings
+
+    count, period = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["api_key"].split("/")
+    assert int(count) >= 1200 and period.startswith("min")
