@@ -6,6 +6,7 @@ from aidcenter.api_views import OrgUnitViewSet
 from cases.api import register as register_cases
 from funds.api import register as register_funds
 from jobs.api import register as register_jobs
+from legal.api import register as register_legal
 from training.api import register as register_training
 
 router = DefaultRouter(trailing_slash=True)
@@ -15,3 +16,4 @@ register_cases(router)
 register_jobs(router)
 register_training(router)
 register_funds(router)
+register_legal(router)
