@@ -112,3 +112,143 @@ def payments_xlsx(payments, *, show_bank: bool) -> bytes:
     sheet.append([])
     sheet.append([_("Total received"), "", "", total])
     return _save(workbook)
+
+
+def batch_xlsx(batch, lines) -> bytes:
+    """A campaign batch's per-person list: unit, beneficiary, why included, amount, paid."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("Batch"))
+    sheet.append([batch.name, str(batch.get_kind_display()), batch.month, batch.fund.code])
+    sheet.append([_("Unit"), _("Beneficiary"), _("Included as"), _("Amount"), _("Status")])
+    total = Decimal("0.00")
+    for line in lines:
+        application = line.application
+        status = application.get_status_display() if application else batch.get_status_display()
+        sheet.append(
+            [
+                line.org_unit.name,
+                line.payee_name,
+                str(line.get_reason_display()),
+                line.amount,
+                str(status),
+            ]
+        )
+        total += line.amount
+    sheet.append([])
+    sheet.append([_("Total"), "", "", total])
+    return _save(workbook)
+
+
+def schooling_recipients_xlsx(applications, *, year: int) -> bytes:
+    """The public list of autumn schooling aid recipients, names masked as a notice requires
+    (PIPL: the children and parents are named only as 张*明)."""
+    from funds.services import mask_name
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("Recipients"))
+    sheet.append([_("Autumn schooling aid recipients, %(year)s") % {"year": year}])
+    sheet.append([_("Unit"), _("Child"), _("School"), _("Grade"), _("Amount")])
+    for a in applications:
+        sheet.append([a.org_unit.name, mask_name(a.child.name), a.school, a.grade, a.amount])
+    return _save(workbook)
+
+
+def audit_pack_xlsx(*, statements, budgets, payments, reversals, year: int) -> bytes:
+    """The auditors' pack for a year: every fund's statement, budget against actual, every
+    payment booked in the year with its approvals and documents, and every reversal."""
+    types = dict(AidType.choices)
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("Statements"))
+    sheet.append(
+        [
+            _("Fund"),
+            _("Opening balance"),
+            _("Income"),
+            _("Income reversed"),
+            _("Paid"),
+            _("Reversed payments"),
+            _("Loan repayments"),
+            _("Closing balance"),
+            _("Year closed"),
+        ]
+    )
+    for statement, closed in statements:
+        sheet.append(
+            [
+                statement.fund.code,
+                statement.opening,
+                statement.income,
+                statement.income_reversed,
+                statement.paid,
+                statement.returned,
+                statement.repaid,
+                statement.closing,
+                _("yes") if closed else _("no"),
+            ]
+        )
+    sheet = workbook.create_sheet(_("Budget"))
+    sheet.append([_("Fund"), _("Aid type"), _("Budget"), _("Paid"), _("Returned"), _("Spent")])
+    for fund, lines in budgets:
+        for line in lines:
+            sheet.append(
+                [
+                    fund.code,
+                    str(types.get(line.aid_type, _("all aid types"))),
+                    line.budget,
+                    line.paid,
+                    line.returned,
+                    line.spent,
+                ]
+            )
+    sheet = workbook.create_sheet(_("Payments"))
+    sheet.append(
+        [
+            _("Paid on"),
+            _("Payment"),
+            _("Fund"),
+            _("Unit"),
+            _("Beneficiary"),
+            _("Aid type"),
+            _("Amount"),
+            _("Payment method"),
+            _("Status"),
+            _("Approvals"),
+            _("Documents"),
+        ]
+    )
+    total = Decimal("0.00")
+    for p in payments:
+        approvals = "; ".join(
+            f"{a.by.username} {a.get_decision_display()} {a.at:%Y-%m-%d} {a.opinion}".strip()
+            for a in p.application.approvals.all()
+        )
+        documents = "; ".join(
+            f"{d.get_kind_display()}: {d.original_name}" for d in p.application.documents.all()
+        )
+        sheet.append(
+            [
+                p.paid_on,
+                str(p.pk),
+                p.fund.code,
+                p.org_unit.code,
+                p.person.name,
+                str(types.get(p.aid_type, p.aid_type)),
+                p.amount,
+                str(p.get_method_display()),
+                str(p.get_status_display()),
+                approvals,
+                documents,
+            ]
+        )
+        total += p.amount
+    sheet.append([])
+    sheet.append([_("Total"), "", "", "", "", "", total])
+    sheet = workbook.create_sheet(_("Reversals"))
+    sheet.append([_("Booked on"), _("Payment"), _("Fund"), _("Amount"), _("Reason")])
+    returned = Decimal("0.00")
+    for p in reversals:
+        sheet.append([p.reversal.booked_on, str(p.pk), p.fund.code, p.amount, p.reversal_reason])
+        returned += p.amount
+    sheet.append([])
+    sheet.append([_("Total"), "", "", returned])
+    return _save(workbook)

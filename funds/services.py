@@ -2,7 +2,8 @@
 raising domain errors that the API, the admin and the pages each translate.
 
 Locks are always taken in one order, so two operations never wait on each other in a circle:
-application row → payment row → the household's cap lock → the fund's own account row.
+application row → payment row → (loan row) → the household's cap lock → the fund's own account
+row. A campaign batch takes every lock of one kind for all its lines before the next kind.
 The database refuses what must never happen (funds/models.py); these functions explain it.
 """
 
@@ -30,6 +31,8 @@ from funds.models import (
     AidCap,
     AidType,
     Approval,
+    BatchLine,
+    ClosedYear,
     Fund,
     FundBudget,
     FundIncome,
@@ -87,6 +90,33 @@ def second_approval_above() -> Decimal:
     )
 
 
+def schooling_window() -> tuple[tuple[int, int], tuple[int, int]]:
+    """The autumn schooling campaign's (month, day) from and to, July–September by default."""
+    start, end = getattr(settings, "FUNDS_SCHOOLING_WINDOW", ((7, 1), (9, 30)))
+    return tuple(start), tuple(end)
+
+
+def schooling_open(day: datetime.date) -> bool:
+    start, end = schooling_window()
+    return start <= (day.month, day.day) <= end
+
+
+def year_closed(fund_id: int, year: int) -> bool:
+    return ClosedYear.objects.filter(fund_id=fund_id, year=year).exists()
+
+
+def _check_open_year(fund: Fund, day: datetime.date, field_name: str) -> None:
+    if year_closed(fund.pk, day.year):
+        raise Invalid(
+            {
+                field_name: [
+                    _("The year %(year)s of the fund %(fund)s is closed; book it in an open year.")
+                    % {"year": day.year, "fund": fund.name}
+                ]
+            }
+        )
+
+
 # --- Funds ----------------------------------------------------------------------------------
 def _check_earmark_lists(aid_types, file_levels) -> None:
     unknown = [t for t in aid_types if t not in AidType.values]
@@ -138,6 +168,21 @@ def fund_create(
     return fund
 
 
+FUND_FIELDS = ("name", "source_kind", "aid_types", "file_levels", "requires_file", "is_active")
+FUND_RULES = (
+    "campaign_migrants",
+    "campaign_model_workers",
+    "max_per_payment",
+    "medical_share",
+    "loan_min",
+    "loan_max",
+    "loan_max_hiring",
+    "loan_min_months",
+    "loan_max_months",
+    "loan_instalment_months",
+)
+
+
 @transaction.atomic
 def fund_update(*, by, fund: Fund, data: dict) -> Fund:
     """Change a fund's name or earmark. Only fund managers and admins, in scope."""
@@ -146,10 +191,14 @@ def fund_update(*, by, fund: Fund, data: dict) -> Fund:
     if not in_scope(by, fund.org_unit_id):
         raise Refused(_("This fund is outside your scope."))
     _check_earmark_lists(data.get("aid_types", ()), data.get("file_levels", ()))
-    for name in ("name", "source_kind", "aid_types", "file_levels", "requires_file", "is_active"):
+    for name in (*FUND_FIELDS, *FUND_RULES):
         if name in data:
             setattr(fund, name, data[name])
-    fund.save()
+    try:
+        with transaction.atomic():
+            fund.save()
+    except IntegrityError:
+        raise Invalid({"loan_max_months": [_("Check the fund's loan terms and shares.")]}) from None
     return fund
 
 
@@ -164,12 +213,15 @@ def fund_balances(funds) -> dict[int, Decimal]:
 
 
 @transaction.atomic
-def budget_set(*, by, fund: Fund, year: int, amount) -> FundBudget:
+def budget_set(*, by, fund: Fund, year: int, amount, aid_type: str = "") -> FundBudget:
+    """The fund's budget for a year, as a whole (no aid type) or for one aid type."""
     _require(by, Action.MANAGE_FUNDS)
     if not in_scope(by, fund.org_unit_id):
         raise Refused(_("This fund is outside your scope."))
+    if aid_type and aid_type not in AidType.values:
+        raise Invalid({"aid_type": [_("Choose one of the listed aid types.")]})
     budget, _created = FundBudget.objects.update_or_create(
-        fund=fund, year=year, defaults={"amount": money(amount)}
+        fund=fund, year=year, aid_type=aid_type or "", defaults={"amount": money(amount)}
     )
     return budget
 
@@ -194,15 +246,24 @@ def _post(
 ) -> LedgerTransaction:
     """Book one transaction. The database checks it sums to zero at commit and that the
     fund's account stays at or above zero."""
-    tx = LedgerTransaction.objects.create(
-        fund=fund,
-        kind=kind,
-        aid_type=aid_type,
-        booked_on=booked_on,
-        memo=memo[:200],
-        reverses=reverses,
-        created_by=by,
-    )
+    try:
+        tx = LedgerTransaction.objects.create(
+            fund=fund,
+            kind=kind,
+            aid_type=aid_type,
+            booked_on=booked_on,
+            memo=memo[:200],
+            reverses=reverses,
+            created_by=by,
+        )
+    except IntegrityError as exc:  # refuse_closed_year: the year was closed meanwhile
+        if "is closed" in str(exc):
+            raise DomainError(
+                _("The year %(year)s of the fund %(fund)s is closed.")
+                % {"year": booked_on.year, "fund": fund.name},
+                code="year_closed",
+            ) from None
+        raise
     # Accounts in id order: two transactions never take balance-row locks in opposite orders.
     entries = [
         LedgerEntry(transaction=tx, account=account, amount=amount)
@@ -241,6 +302,7 @@ def income_record(
         raise Invalid({"received_on": [_("Give the date it happened, not a future one.")]})
     if not fund.is_active:
         raise DomainError(_("The fund %(fund)s is closed.") % {"fund": fund.name}, code="closed")
+    _check_open_year(fund, received_on, "received_on")
     accounts = _lock_accounts(fund)
     own = accounts[Account.Kind.FUND]
     tx = _post(
@@ -302,9 +364,12 @@ APPLICATION_FIELDS = (
     "bank_name",
     "bank_account",
     "school",
+    "grade",
     "invoice_total",
     "insurance_paid",
     "civil_affairs_paid",
+    "term_months",
+    "hires_laid_off",
 )
 
 
@@ -338,6 +403,20 @@ def _clean_application(data: dict, *, person, worker) -> dict:
             clean["bank_account"] = account
     if worker is not None and not _belongs_to(person, worker):
         raise Invalid({"worker": [_("The person is not in this household file.")]})
+    if clean.get("term_months") in ("", None):
+        clean.pop("term_months", None)
+    elif "term_months" in clean:
+        try:
+            clean["term_months"] = int(clean["term_months"])
+        except (TypeError, ValueError):
+            clean["term_months"] = 0
+        if not 1 <= clean["term_months"] <= 600:
+            raise Invalid({"term_months": [_("Give the loan term in months.")]})
+    if "child" in data:
+        child = data["child"]
+        if child is not None and (worker is None or not _belongs_to(child, worker)):
+            raise Invalid({"child": [_("The child must be a member of the household file.")]})
+        clean["child"] = child
     return clean
 
 
@@ -447,17 +526,17 @@ def application_submit(*, by, application: AidApplication) -> AidApplication:
             gaps["bank_account"] = [_("A bank transfer needs the payee's account.")]
         if not application.payee_name:
             gaps["payee_name"] = [_("A bank transfer needs the payee's name.")]
-    pocket = application.out_of_pocket
-    if (
-        application.aid_type == AidType.MEDICAL
-        and pocket is not None
-        and application.amount > pocket
-    ):
-        gaps["amount"] = [
-            _("Medical aid covers at most the out-of-pocket %(sum)s.") % {"sum": yuan(pocket)}
-        ]
+    if application.aid_type == AidType.MEDICAL:
+        gaps.update(_medical_gaps(application))
+    if application.aid_type == AidType.SCHOOLING:
+        gaps.update(_schooling_gaps(application))
+    if application.aid_type == AidType.LOAN and not application.term_months:
+        gaps["term_months"] = [_("Give the loan term in months.")]
     if gaps:
         raise Invalid(gaps)
+    if application.aid_type == AidType.SCHOOLING:
+        application.school_year = application.applied_on.year
+        application.duplicate_elsewhere = _schooling_duplicate_elsewhere(application)
     start, end = _period(application)
     application.repeat_in_period = (
         AidApplication.objects.filter(
@@ -472,8 +551,77 @@ def application_submit(*, by, application: AidApplication) -> AidApplication:
     )
     application.required_approvals = 2 if application.amount > second_approval_above() else 1
     application.status, application.submitted_at = Status.SUBMITTED, timezone.now()
-    application.save()
+    try:
+        with transaction.atomic():
+            application.save()
+    except IntegrityError as exc:
+        if "one_schooling_grant_per_child_year" in str(exc):
+            raise DomainError(
+                _("This child has a schooling grant for %(year)s already.")
+                % {"year": application.school_year},
+                code="duplicate_grant",
+            ) from None
+        raise
     return application
+
+
+def _medical_gaps(application: AidApplication) -> dict:
+    """Second-round aid: the invoices' total less what insurance and civil affairs paid."""
+    if application.invoice_total is None:
+        return {}  # entered without invoices; a fund that pays a share refuses it at payment
+    pocket = application.out_of_pocket
+    if pocket < 0:
+        return {
+            "insurance_paid": [
+                _("Insurance and civil-affairs aid cannot have paid more than the invoices.")
+            ]
+        }
+    if application.amount > pocket:
+        return {
+            "amount": [
+                _("Medical aid covers at most the out-of-pocket %(sum)s.") % {"sum": yuan(pocket)}
+            ]
+        }
+    return {}
+
+
+def _schooling_gaps(application: AidApplication) -> dict:
+    gaps = {}
+    if not schooling_open(_today()):
+        (sm, sd), (em, ed) = schooling_window()
+        gaps["applied_on"] = [
+            _("Autumn schooling aid is open from %(start)s to %(end)s only.")
+            % {"start": f"{sm}-{sd}", "end": f"{em}-{ed}"}
+        ]
+    if application.child_id is None:
+        gaps["child"] = [_("Name the child this grant is for.")]
+    if not application.school:
+        gaps["school"] = [_("Give the child's school.")]
+    if not application.grade:
+        gaps["grade"] = [_("Give the child's grade.")]
+    if not application.documents.filter(kind="admission").exists():
+        gaps["documents"] = [_("Attach the child's admission letter.")]
+    return gaps
+
+
+def _schooling_duplicate_elsewhere(application: AidApplication) -> bool:
+    """The same child may stand in files of two units as two Person records: same name and
+    birth date, applied for this year in another unit, is flagged to the reviewer."""
+    child = application.child
+    same = Q(child__name=child.name)
+    same &= Q(child__birth_date=child.birth_date) if child.birth_date else Q()
+    return (
+        AidApplication.objects.filter(
+            same,
+            aid_type=AidType.SCHOOLING,
+            school_year=application.school_year,
+            deleted_at__isnull=True,
+            status__in=[Status.SUBMITTED, Status.APPROVED, Status.PAID],
+        )
+        .exclude(org_unit_id=application.org_unit_id)
+        .exclude(pk=application.pk)
+        .exists()
+    )
 
 
 def _check_approver(by, application: AidApplication) -> None:
@@ -535,18 +683,25 @@ def cap_for(*, org_unit_id: int, year: int, aid_type: str) -> Decimal | None:
     return None
 
 
+def cap_lock_key(application: AidApplication, *, year: int) -> str:
+    subject = f"w{application.worker_id}" if application.worker_id else f"p{application.person_id}"
+    return f"funds.cap:{subject}:{application.aid_type}:{year}"
+
+
+def lock_caps(keys) -> None:
+    """Advisory locks (held to the transaction's end) on households' yearly caps, sorted."""
+    with connection.cursor() as cursor:
+        for key in sorted(set(keys)):
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [key])
+
+
 def _check_cap(application: AidApplication, *, year: int) -> None:
     cap = cap_for(org_unit_id=application.org_unit_id, year=year, aid_type=application.aid_type)
     if cap is None:
         return
-    subject = f"w{application.worker_id}" if application.worker_id else f"p{application.person_id}"
     # Two payments to one household at once must not both fit under the cap: serialise on
     # (household, aid type, year) for the rest of the transaction.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
-            [f"funds.cap:{subject}:{application.aid_type}:{year}"],
-        )
+    lock_caps([cap_lock_key(application, year=year)])
     received = Payment.objects.filter(
         _same_household(application),
         aid_type=application.aid_type,
@@ -578,6 +733,7 @@ def application_pay(
     fund: Fund,
     method: str | None = None,
     paid_on: datetime.date | None = None,
+    in_batch: bool = False,
 ) -> Payment:
     """Pay an approved application from a fund. Refusals in API.md's order: already_paid,
     not_approved, earmark, cap, insufficient_funds."""
@@ -590,6 +746,7 @@ def application_pay(
     method = method or None
     if method is not None and method not in PaymentMethod.values:
         raise Invalid({"method": [_("Choose one of the listed payment methods.")]})
+    _check_open_year(fund, paid_on, "paid_on")
     application = _locked(application)
     if application.status == Status.PAID:
         raise DomainError(_("This application has been paid already."), code="already_paid")
@@ -599,6 +756,8 @@ def application_pay(
             % {"status": application.get_status_display()},
             code="not_approved",
         )
+    if not in_batch and BatchLine.objects.filter(application_id=application.pk).exists():
+        raise DomainError(_("This application is paid with its campaign batch."), code="in_batch")
     refusal = fund.earmark_refusal(application, fund_unit_ids=subtree_ids(fund.org_unit_id))
     if refusal:
         raise DomainError(refusal, code="earmark")
@@ -651,6 +810,10 @@ def application_pay(
         raise
     # One UPDATE (the trigger bumps the version); the caller reads the application afresh.
     AidApplication.objects.filter(pk=application.pk).update(status=Status.PAID)
+    if application.aid_type == AidType.LOAN:
+        from funds import loans
+
+        loans.loan_open(payment=payment, application=application)
     return payment
 
 
@@ -669,6 +832,10 @@ def payment_reverse(*, by, payment: Payment, reason: str, failed_transfer: bool 
         raise DomainError(_("This payment was reversed already."), code="already_reversed")
     if failed_transfer and payment.method != PaymentMethod.BANK:
         raise Invalid({"failed_transfer": [_("Only a bank transfer can fail.")]})
+    if payment.aid_type == AidType.LOAN:
+        from funds import loans
+
+        loans.loan_cancel(payment=payment)
     _lock_accounts(payment.fund)
     tx = _reverse(by=by, original=payment.transaction, on=_today(), memo=reason.strip())
     payment.status, payment.reversal = Payment.Status.REVERSED, tx
@@ -691,6 +858,7 @@ class FundStatement:
     income_reversed: Decimal = Decimal("0.00")
     paid_by_type: dict[str, Decimal] = field(default_factory=dict)
     returned_by_type: dict[str, Decimal] = field(default_factory=dict)
+    repaid: Decimal = Decimal("0.00")
     closing: Decimal = Decimal("0.00")
     budget: Decimal | None = None
 
@@ -704,8 +872,8 @@ class FundStatement:
 
     @property
     def spent(self) -> Decimal:
-        """Aid paid net of reversals: what the budget is compared with."""
-        return self.paid - self.returned
+        """Aid paid net of reversals and loan repayments: what the budget is compared with."""
+        return self.paid - self.returned - self.repaid
 
     def as_dict(self) -> dict:
         def m(value: Decimal | None) -> str | None:
@@ -722,6 +890,8 @@ class FundStatement:
             "spent": m(self.spent),
             "closing_balance": m(self.closing),
             "budget": m(self.budget),
+            # Only a fund that lends has repayments: other funds' statements keep Funds I's shape.
+            **({"loan_repayments": m(self.repaid)} if self.repaid else {}),
         }
 
 
@@ -751,6 +921,8 @@ def fund_statement(
             statement.income += total
         elif kind == LedgerTransaction.Kind.PAYMENT:
             paid[aid_type] += -total
+        elif kind == LedgerTransaction.Kind.REPAYMENT:
+            statement.repaid += total
         elif aid_type:  # a reversed payment comes back into the fund
             returned[aid_type] += total
         else:  # a reversed income leaves it
@@ -759,7 +931,7 @@ def fund_statement(
     statement.closing = statement.opening + moved
     if date_from.year == date_to.year:
         statement.budget = (
-            FundBudget.objects.filter(fund=fund, year=date_from.year)
+            FundBudget.objects.filter(fund=fund, year=date_from.year, aid_type="")
             .values_list("amount", flat=True)
             .first()
         )
@@ -828,3 +1000,45 @@ def reconcile() -> list[str]:
         for tx_id, total in cursor.fetchall():
             problems.append(f"transaction #{tx_id} sums to {total}, not 0")
     return problems
+
+
+# --- Documents ------------------------------------------------------------------------------
+DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
+DOCUMENT_TYPES = {"application/pdf", "image/jpeg", "image/png"}
+
+
+@transaction.atomic
+def document_add(*, by, application: AidApplication, kind: str, upload):
+    """An admission letter or invoice behind an application (kept under PRIVATE_ROOT)."""
+    from funds.models import AidDocument
+
+    _require(by, Action.ENTER)
+    if application.status != Status.DRAFT:
+        raise DomainError(_("Only a draft application can be edited."), code="not_editable")
+    if kind not in AidDocument.Kind.values:
+        raise Invalid({"kind": [_("Choose one of the listed document kinds.")]})
+    content_type = getattr(upload, "content_type", "") or ""
+    if content_type not in DOCUMENT_TYPES:
+        raise Invalid({"file": [_("Upload a PDF, JPEG or PNG file.")]})
+    if upload.size > DOCUMENT_MAX_BYTES:
+        raise Invalid({"file": [_("The file is larger than 10 MB.")]})
+    return AidDocument.objects.create(
+        org_unit_id=application.org_unit_id,
+        application=application,
+        kind=kind,
+        file=upload,
+        original_name=(upload.name or "")[-200:],
+        content_type=content_type,
+        size=upload.size,
+        uploaded_by=by,
+    )
+
+
+def mask_name(name: str) -> str:
+    """A name as a public notice shows it: 张*明, 李*, 司马*如."""
+    name = (name or "").strip()
+    if len(name) <= 1:
+        return name
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]
