@@ -285,12 +285,13 @@ class LegalCaseViewSet(SyncedViewSet):
     def move(self, request, pk=None):
         """Close the current stage with its result and start the next (allowed moves only:
         409 `invalid_move`)."""
+        case = self.get_object()  # out of scope: 404 before anything else is said
         form = LegalMoveSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         data = form.validated_data
         case = services.stage_move(
             by=request.user,
-            case=self.get_object(),
+            case=case,
             to=data["stage"],
             on=data.get("on"),
             result=data.get("result", ""),
@@ -305,11 +306,12 @@ class LegalCaseViewSet(SyncedViewSet):
     def assign_lawyer(self, request, pk=None):
         """Assign the duty lawyer after the conflict check: 409 `lawyer_conflict` when the lawyer
         or their firm acted for the opposing employer, unless `override_reason` is given."""
+        case = self.get_object()
         form = LegalAssignSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         case = services.lawyer_assign(
             by=request.user,
-            case=self.get_object(),
+            case=case,
             lawyer=form.validated_data["lawyer"],
             override_reason=form.validated_data.get("override_reason", ""),
         )
@@ -320,11 +322,10 @@ class LegalCaseViewSet(SyncedViewSet):
     def restart_limitation(self, request, pk=None):
         """The worker pressed the claim or the employer agreed to pay (art. 27 para. 2): the
         one-year arbitration limit runs afresh from `on`."""
+        case = self.get_object()
         form = LegalRestartSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        case = services.limitation_restart(
-            by=request.user, case=self.get_object(), **form.validated_data
-        )
+        case = services.limitation_restart(by=request.user, case=case, **form.validated_data)
         return self._respond(case)
 
     @extend_schema(request=LegalRecoverySerializer, responses={201: LegalCaseSerializer})

@@ -20,12 +20,16 @@ CASE_TYPE_FOR = {
 
 
 def refer(*, by, case, data: dict) -> str:
-    employer = None
+    employer, noted = None, ""
     code = (data.get("employer_credit_code") or "").strip()
-    if code:
-        employer = services.employer_find_or_create(
-            by=by, credit_code=code, name=(data.get("employer_name") or "").strip()[:100]
-        )
+    name = (data.get("employer_name") or "").strip()[:100]
+    if code and not can(by, Action.RUN_SERVICES) and not services.employer_exists(code):
+        # The front desk does not add to the employer catalogue: the caseworker will, from
+        # what the clerk noted on the case.
+        services.employer_exists(code, check=True)  # a malformed code is still refused
+        noted = f" · {name} {code}".rstrip()
+    elif code:
+        employer = services.employer_find_or_create(by=by, credit_code=code, name=name)
     claimed = (data.get("amount_claimed") or "").strip() or "0"
     legal_case = services.legal_case_open(
         by=by,
@@ -35,7 +39,7 @@ def refer(*, by, case, data: dict) -> str:
         employer=employer,
         opened_on=timezone.localdate(),
         referred_from=case,
-        data={"summary": f"{case.reference}：{case.summary}"},
+        data={"summary": f"{case.reference}：{case.summary}{noted}"},
     )
     return str(legal_case.pk)
 

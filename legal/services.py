@@ -158,6 +158,18 @@ def deadline_counts(*, user, today: datetime.date | None = None) -> dict[str, in
 
 
 # --- Employers and lawyers ------------------------------------------------------------------
+def employer_exists(credit_code, *, check: bool = False) -> bool:
+    """Whether the catalogue holds this credit code; a malformed code raises Invalid when
+    `check` is set and answers False otherwise."""
+    try:
+        code = jobs_services.validate_credit_code(credit_code)
+    except Invalid:
+        if check:
+            raise
+        return False
+    return Employer.objects.filter(credit_code=code).exists()
+
+
 def employer_find_or_create(*, by, credit_code, name: str = ""):
     """The catalogue's employer with this credit code; created (by a role that runs services)
     when the catalogue lacks it."""
