@@ -14,6 +14,7 @@ SMALL = {
     "funds": {"applications": 20},
     "jobs": {"scale": 100},
     "training": {"scale": 100},
+    "legal": {"cases": 12},
 }
 
 
