@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
-from django.db.models import OuterRef, Prefetch, Subquery
+from django.db.models import Count, OuterRef, Prefetch, Subquery, Sum
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
@@ -20,22 +20,33 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from aidcenter.api import OrgUnitCodeField, SyncedSerializer, SyncedViewSet
 from aidcenter.errors import Invalid
-from aidcenter.roles import Action
+from aidcenter.roles import Action, can
 from aidcenter.scope import scoped
 from cases.models import Person, Worker
-from funds import exports, services
+from funds import bank, batches, exports, loans, services, yearend
 from funds.models import (
     FILE_LEVELS,
     Account,
     AidApplication,
+    AidBatch,
+    AidDocument,
     AidType,
     Approval,
+    BankFile,
+    BatchLine,
+    BatchRun,
+    ClosedYear,
     Fund,
     LedgerEntry,
+    Loan,
+    LoanInstalment,
+    LoanRepayment,
     Payment,
     PaymentMethod,
 )
@@ -169,6 +180,36 @@ PERIOD_PARAMETERS = [
 ]
 
 
+# --- Funds II: budgets, the closed year, the audit pack -------------------------------------
+class BudgetLineSerializer(serializers.Serializer):
+    aid_type = serializers.CharField()
+    budget = serializers.DecimalField(**MONEY_FIELD, allow_null=True)
+    paid = serializers.DecimalField(**MONEY_FIELD)
+    returned = serializers.DecimalField(**MONEY_FIELD)
+    spent = serializers.DecimalField(**MONEY_FIELD)
+    left = serializers.DecimalField(**MONEY_FIELD, allow_null=True)
+
+
+class BudgetSetSerializer(serializers.Serializer):
+    year = serializers.IntegerField(min_value=1900, max_value=2999)
+    aid_type = serializers.ChoiceField(choices=AidType.choices, required=False, allow_blank=True)
+    amount = serializers.DecimalField(**MONEY_FIELD, min_value=Decimal("0.00"))
+
+
+class CloseYearSerializer(serializers.Serializer):
+    year = serializers.IntegerField(min_value=1900, max_value=2999)
+
+
+class ClosedYearSerializer(serializers.ModelSerializer):
+    fund = serializers.CharField(source="fund.code")
+    closed_by = serializers.CharField(source="closed_by.username")
+
+    class Meta:
+        model = ClosedYear
+        fields = ["fund", "year", "closing_balance", "closed_by", "closed_at"]
+        read_only_fields = fields
+
+
 class FundViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -186,7 +227,11 @@ class FundViewSet(
     ordering_fields = ["code", "name"]
     ordering = ["code"]
     write_action = Action.ADMINISTER
-    action_permissions = {"income": Action.MANAGE_FUNDS}
+    action_permissions = {
+        "income": Action.MANAGE_FUNDS,
+        "budget": Action.MANAGE_FUNDS,
+        "close_year": Action.MANAGE_FUNDS,
+    }
 
     def get_queryset(self):
         balance = Account.objects.filter(fund=OuterRef("pk"), kind=Account.Kind.FUND)
@@ -246,6 +291,61 @@ class FundViewSet(
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
 
+    @extend_schema(
+        methods=["GET"],
+        parameters=[OpenApiParameter("year", int)],
+        request=None,
+        responses={200: BudgetLineSerializer(many=True)},
+    )
+    @extend_schema(
+        methods=["POST"],
+        request=BudgetSetSerializer,
+        responses={200: BudgetLineSerializer(many=True)},
+    )
+    @action(detail=True, methods=["get", "post"])
+    def budget(self, request, code=None):
+        """Budget against actual per aid type for a year (the last line: the whole fund, aid
+        type ""). `POST {"year", "aid_type", "amount"}` sets one budget (a fund manager)."""
+        fund = self.get_object()
+        if request.method == "POST":
+            form = BudgetSetSerializer(data=request.data)
+            form.is_valid(raise_exception=True)
+            services.budget_set(by=request.user, fund=fund, **form.validated_data)
+            year = form.validated_data["year"]
+        else:
+            year = _year(request)
+        lines = yearend.budget_report(fund=fund, year=year)
+        return Response(BudgetLineSerializer(lines, many=True).data)
+
+    @extend_schema(
+        request=CloseYearSerializer, responses={201: ClosedYearSerializer, 409: ERRORS_409}
+    )
+    @action(detail=True, methods=["post"], url_path="close-year")
+    def close_year(self, request, code=None):
+        """Close a finished year (决算): the ledger then refuses entries dated in it."""
+        form = CloseYearSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        closed = yearend.year_close(
+            by=request.user, fund=self.get_object(), year=form.validated_data["year"]
+        )
+        return Response(ClosedYearSerializer(closed).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("year", int)],
+        responses={(200, exports.XLSX): OpenApiResponse(description="The audit pack (.xlsx)")},
+    )
+    @action(detail=False, methods=["get"], url_path="audit-pack")
+    def audit_pack(self, request):
+        """The auditors' pack for a year over the funds in scope: statements, budget against
+        actual, every payment with its approvals and documents, every reversal."""
+        if not any(
+            can(request.user, a)
+            for a in (Action.MANAGE_FUNDS, Action.VIEW_HISTORY, Action.ADMINISTER)
+        ):
+            raise PermissionDenied()
+        year = _year(request)
+        return _xlsx(yearend.audit_pack(user=request.user, year=year), f"audit-{year}.xlsx")
+
 
 # --- Aid applications -----------------------------------------------------------------------
 class ApprovalSerializer(serializers.ModelSerializer):
@@ -254,6 +354,38 @@ class ApprovalSerializer(serializers.ModelSerializer):
     class Meta:
         model = Approval
         fields = ["by", "decision", "opinion", "at"]
+
+
+class AidDocumentSerializer(serializers.ModelSerializer):
+    uploaded_by = serializers.CharField(source="uploaded_by.username")
+    # A plain string here: the upload form carries the enum (one schema component per set).
+    kind = serializers.CharField()
+
+    class Meta:
+        model = AidDocument
+        fields = ["id", "kind", "original_name", "content_type", "size", "uploaded_by"]
+        read_only_fields = fields
+
+
+class DocumentUploadSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=AidDocument.Kind.choices)
+    file = serializers.FileField()
+
+
+def _year(request) -> int:
+    try:
+        year = int(request.query_params.get("year") or services._today().year)
+        if not 1900 <= year <= 2999:
+            raise ValueError
+    except ValueError:
+        raise Invalid({"year": [_("Give a year, or both dates as YYYY-MM-DD.")]}) from None
+    return year
+
+
+def _xlsx(content: bytes, name: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=exports.XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 class AidApplicationSerializer(SyncedSerializer):
@@ -272,6 +404,11 @@ class AidApplicationSerializer(SyncedSerializer):
     )
     entered_by = serializers.CharField(source="entered_by.username", read_only=True)
     approvals = ApprovalSerializer(many=True, read_only=True)
+    child = ScopedRelatedField(Person, required=False, allow_null=True)
+    out_of_pocket = serializers.DecimalField(**MONEY_FIELD, read_only=True, allow_null=True)
+    term_months = serializers.IntegerField(
+        min_value=1, max_value=600, required=False, allow_null=True
+    )
 
     class Meta:
         model = AidApplication
@@ -296,8 +433,22 @@ class AidApplicationSerializer(SyncedSerializer):
             "required_approvals",
             "repeat_in_period",
             "approvals",
+            # Funds II (additive): schooling per child, medical out-of-pocket, loan terms.
+            "child",
+            "grade",
+            "school_year",
+            "duplicate_elsewhere",
+            "out_of_pocket",
+            "term_months",
+            "hires_laid_off",
         ]
-        read_only_fields = ["status", "required_approvals", "repeat_in_period"]
+        read_only_fields = [
+            "status",
+            "required_approvals",
+            "repeat_in_period",
+            "school_year",
+            "duplicate_elsewhere",
+        ]
 
 
 class AidApplicationFilter(filters.FilterSet):
@@ -369,6 +520,7 @@ class AidApplicationViewSet(SyncedViewSet):
         "approve": Action.APPROVE_AID,
         "reject": Action.APPROVE_AID,
         "pay": Action.MANAGE_FUNDS,
+        "documents": Action.ENTER,
     }
 
     def queryset_base(self):
@@ -457,6 +609,51 @@ class AidApplicationViewSet(SyncedViewSet):
             PaymentSerializer(payment, context=self.get_serializer_context()).data,
             status=status.HTTP_201_CREATED,
         )
+
+    @extend_schema(methods=["GET"], request=None, responses={200: AidDocumentSerializer(many=True)})
+    @extend_schema(
+        methods=["POST"],
+        request={"multipart/form-data": DocumentUploadSerializer},
+        responses={201: AidDocumentSerializer, 409: ERRORS_409},
+    )
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        parser_classes=[MultiPartParser, FormParser],
+    )
+    def documents(self, request, pk=None):
+        """The application's documents (admission letter, medical invoices); upload one to a
+        draft (multipart: `kind`, `file`)."""
+        application = self.get_object()
+        if request.method == "GET":
+            docs = application.documents.order_by("uploaded_at")
+            return Response(AidDocumentSerializer(docs, many=True).data)
+        form = DocumentUploadSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        document = services.document_add(
+            by=request.user,
+            application=application,
+            kind=form.validated_data["kind"],
+            upload=form.validated_data["file"],
+        )
+        return Response(AidDocumentSerializer(document).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("year", int, description="Campaign year (default: now).")],
+        responses={(200, exports.XLSX): OpenApiResponse(description="Recipients as .xlsx")},
+    )
+    @action(detail=False, methods=["get"], url_path="schooling-recipients")
+    def schooling_recipients(self, request):
+        """The public list of the year's autumn schooling aid recipients in scope, names
+        masked as the notice requires (张*明)."""
+        year = _year(request)
+        rows = (
+            scoped(request.user, AidApplication)
+            .filter(aid_type=AidType.SCHOOLING, school_year=year, status="paid")
+            .select_related("org_unit", "child")
+            .order_by("org_unit__code", "school", "child__name")
+        )
+        return _xlsx(exports.schooling_recipients_xlsx(rows, year=year), f"schooling-{year}.xlsx")
 
 
 # --- Payments and the ledger (read-only) ----------------------------------------------------
@@ -554,8 +751,373 @@ class LedgerViewSet(viewsets.ReadOnlyModelViewSet):
         )
 
 
+# --- Funds II: campaign batches -------------------------------------------------------------
+class BatchRunSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = BatchRun
+        fields = ["id", "status", "total", "done", "error", "queued_at", "finished_at"]
+        read_only_fields = fields
+
+
+class AidBatchSerializer(serializers.ModelSerializer):
+    org_unit = OrgUnitCodeField()
+    fund = ScopedFundField()
+    amount = serializers.DecimalField(
+        **MONEY_FIELD, min_value=Decimal("0.01"), required=False, allow_null=True
+    )
+    method = serializers.ChoiceField(
+        choices=[PaymentMethod.CASH, PaymentMethod.VOUCHER], default=PaymentMethod.CASH
+    )
+    built_by = serializers.CharField(source="built_by.username", read_only=True)
+    decided_by = serializers.CharField(
+        source="decided_by.username", read_only=True, allow_null=True, default=None
+    )
+    lines = serializers.IntegerField(source="line_count", read_only=True)
+    total = serializers.DecimalField(**MONEY_FIELD, read_only=True)
+
+    class Meta:
+        model = AidBatch
+        fields = [
+            "id",
+            "org_unit",
+            "fund",
+            "kind",
+            "name",
+            "month",
+            "amount",
+            "method",
+            "status",
+            "lines",
+            "total",
+            "built_by",
+            "built_at",
+            "decided_by",
+            "decided_at",
+            "opinion",
+            "last_error",
+        ]
+        read_only_fields = ["status", "built_at", "decided_at", "opinion", "last_error"]
+
+
+class BatchLineSerializer(serializers.ModelSerializer):
+    org_unit = serializers.CharField(source="org_unit.code")
+    status = serializers.CharField(source="application.status", default=None)
+
+    class Meta:
+        model = BatchLine
+        fields = [
+            "id",
+            "org_unit",
+            "worker",
+            "person",
+            "payee_name",
+            "reason",
+            "amount",
+            "application",
+            "status",
+        ]
+        read_only_fields = fields
+
+
+class AidBatchViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Campaign batches (送温暖, supermarket vouchers): a fund manager builds one from the rule
+    (`POST`), a fund approver who did not build it approves (freezing the list) or rejects it,
+    and a fund manager pays it in one go — a background task, all or nothing (`pay` answers
+    202 with the run; `progress` shows it)."""
+
+    serializer_class = AidBatchSerializer
+    filterset_fields = ["status", "kind"]
+    ordering_fields = ["built_at", "month"]
+    ordering = ["-built_at"]
+    write_action = Action.MANAGE_FUNDS
+    action_permissions = {
+        "create": Action.MANAGE_FUNDS,
+        "approve": Action.APPROVE_AID,
+        "reject": Action.APPROVE_AID,
+        "pay": Action.MANAGE_FUNDS,
+    }
+
+    def get_queryset(self):
+        return scoped(
+            self.request.user,
+            AidBatch.objects.select_related("org_unit", "fund", "built_by", "decided_by").annotate(
+                line_count=Count("lines"), total=Sum("lines__amount")
+            ),
+        )
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        batch = batches.batch_build(
+            by=self.request.user,
+            fund=data["fund"],
+            org_unit=data["org_unit"],
+            kind=data["kind"],
+            name=data["name"],
+            month=data["month"],
+            amount=data.get("amount"),
+            method=data.get("method", PaymentMethod.CASH),
+        )
+        serializer.instance = self.get_queryset().get(pk=batch.pk)
+
+    def _respond(self, batch):
+        return Response(self.get_serializer(self.get_queryset().get(pk=batch.pk)).data)
+
+    @extend_schema(request=OpinionSerializer, responses={200: AidBatchSerializer, 409: ERRORS_409})
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        """Approve and freeze the list and amounts (never by the user who built it)."""
+        form = OpinionSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        batch = batches.batch_approve(
+            by=request.user, batch=self.get_object(), opinion=form.validated_data.get("opinion", "")
+        )
+        return self._respond(batch)
+
+    @extend_schema(request=OpinionSerializer, responses={200: AidBatchSerializer, 409: ERRORS_409})
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        """Reject with a written opinion (required)."""
+        form = OpinionSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        batch = batches.batch_reject(
+            by=request.user, batch=self.get_object(), opinion=form.validated_data.get("opinion", "")
+        )
+        return self._respond(batch)
+
+    @extend_schema(request=None, responses={202: BatchRunSerializer, 409: ERRORS_409})
+    @action(detail=True, methods=["post"])
+    def pay(self, request, pk=None):
+        """Queue the payment of the whole batch (409 already_paid, not_approved,
+        insufficient_funds)."""
+        run = batches.batch_pay(by=request.user, batch=self.get_object())
+        return Response(BatchRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(responses={200: BatchRunSerializer})
+    @action(detail=True, methods=["get"])
+    def progress(self, request, pk=None):
+        """The latest payment run: lines paid of all, its status and error."""
+        run = self.get_object().runs.order_by("-queued_at", "-id").first()
+        if run is None:
+            raise NotFound(_("This batch has not been sent for payment."))
+        return Response(BatchRunSerializer(run).data)
+
+    @extend_schema(responses={200: BatchLineSerializer(many=True)})
+    @action(detail=True, methods=["get"])
+    def lines(self, request, pk=None):
+        """The per-person list, paginated."""
+        lines = batches.batch_lines(self.get_object())
+        page = self.paginate_queryset(lines)
+        return self.get_paginated_response(BatchLineSerializer(page, many=True).data)
+
+    @extend_schema(
+        responses={(200, exports.XLSX): OpenApiResponse(description="The list as .xlsx")}
+    )
+    @action(detail=True, methods=["get"])
+    def xlsx(self, request, pk=None):
+        """The per-person list as .xlsx."""
+        batch = self.get_object()
+        content = exports.batch_xlsx(batch, batches.batch_lines(batch))
+        return _xlsx(content, f"batch-{batch.month:%Y%m}-{batch.kind}.xlsx")
+
+
+# --- Funds II: bank files -------------------------------------------------------------------
+class BankFileSerializer(serializers.ModelSerializer):
+    fund = ScopedFundField()
+    name = serializers.CharField(source="__str__", read_only=True)
+    transfers = serializers.IntegerField(source="line_count", read_only=True)
+    total = serializers.DecimalField(**MONEY_FIELD, read_only=True)
+    created_by = serializers.CharField(source="created_by.username", read_only=True)
+
+    class Meta:
+        model = BankFile
+        fields = [
+            "id",
+            "name",
+            "fund",
+            "layout",
+            "status",
+            "transfers",
+            "total",
+            "created_by",
+            "created_at",
+            "settled_at",
+        ]
+        read_only_fields = ["layout", "status", "created_at", "settled_at"]
+
+
+class BankResultSerializer(serializers.Serializer):
+    file = serializers.FileField()
+
+
+class BankResultCountsSerializer(serializers.Serializer):
+    done = serializers.IntegerField()
+    failed = serializers.IntegerField()
+
+
+class BankFileViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Bank transfers leave as one file (`POST` with `{"fund": code}` gathers every bank
+    payment of the fund not yet sent; `download` gives it in the configured layout); the
+    bank's result file (`results`, multipart `file`) marks each transfer done or failed, and a
+    failed one is reversed."""
+
+    serializer_class = BankFileSerializer
+    ordering = ["-id"]
+    write_action = Action.MANAGE_FUNDS
+
+    def get_queryset(self):
+        return scoped(
+            self.request.user,
+            BankFile.objects.select_related("fund", "created_by").annotate(
+                line_count=Count("lines"), total=Sum("lines__payment__amount")
+            ),
+        )
+
+    def perform_create(self, serializer):
+        bank_file = bank.bank_file_create(
+            by=self.request.user, fund=serializer.validated_data["fund"]
+        )
+        serializer.instance = self.get_queryset().get(pk=bank_file.pk)
+
+    @extend_schema(responses={(200, "text/csv"): OpenApiResponse(description="The bank file")})
+    @action(detail=True, methods=["get"])
+    def download(self, request, pk=None):
+        """The file for the bank (.csv or .xlsx, as configured)."""
+        if not can(request.user, Action.MANAGE_FUNDS):
+            raise PermissionDenied()
+        content, content_type, name = bank.bank_file_content(self.get_object())
+        response = HttpResponse(content, content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+
+    @extend_schema(
+        request={"multipart/form-data": BankResultSerializer},
+        responses={200: BankResultCountsSerializer, 400: OpenApiResponse(description="Errors")},
+    )
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
+    def results(self, request, pk=None):
+        """Apply the bank's result file: all rows or, on any error, none."""
+        form = BankResultSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        upload = form.validated_data["file"]
+        counts = bank.bank_file_apply_results(
+            by=request.user,
+            bank_file=self.get_object(),
+            content=upload.read(),
+            filename=upload.name,
+        )
+        return Response(counts)
+
+
+# --- Funds II: loans ------------------------------------------------------------------------
+class InstalmentSerializer(serializers.ModelSerializer):
+    loan = serializers.UUIDField(source="loan_id")
+    borrower = serializers.CharField(source="loan.person.name")
+
+    class Meta:
+        model = LoanInstalment
+        fields = ["loan", "borrower", "number", "due_on", "amount", "paid"]
+        read_only_fields = fields
+
+
+class LoanSerializer(serializers.ModelSerializer):
+    org_unit = serializers.CharField(source="org_unit.code")
+    fund = serializers.CharField(source="fund.code")
+    outstanding = serializers.DecimalField(**MONEY_FIELD, read_only=True)
+    instalments = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Loan
+        fields = [
+            "id",
+            "org_unit",
+            "fund",
+            "payment",
+            "person",
+            "principal",
+            "repaid",
+            "outstanding",
+            "term_months",
+            "starts_on",
+            "status",
+            "instalments",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(
+        serializers.ListField(child=serializers.DictField(child=serializers.CharField()))
+    )
+    def get_instalments(self, loan):
+        return [
+            {
+                "number": i.number,
+                "due_on": i.due_on.isoformat(),
+                "amount": f"{i.amount:.2f}",
+                "paid": f"{i.paid:.2f}",
+            }
+            for i in loan.instalments.all()
+        ]
+
+
+class RepaySerializer(serializers.Serializer):
+    amount = serializers.DecimalField(**MONEY_FIELD, min_value=Decimal("0.01"))
+    paid_on = serializers.DateField(required=False)
+
+
+class RepaymentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = LoanRepayment
+        fields = ["id", "loan", "amount", "paid_on", "transaction"]
+        read_only_fields = fields
+
+
+class LoanViewSet(viewsets.ReadOnlyModelViewSet):
+    """Interest-free loans (opened when a `loan` application is paid) with their schedules;
+    a fund manager records repayments, which go back into the fund through the ledger."""
+
+    serializer_class = LoanSerializer
+    filterset_fields = ["status", "person"]
+    ordering = ["-starts_on"]
+    action_permissions = {"repay": Action.MANAGE_FUNDS}
+
+    def get_queryset(self):
+        return scoped(
+            self.request.user,
+            Loan.objects.select_related("org_unit", "fund").prefetch_related("instalments"),
+        )
+
+    @extend_schema(request=RepaySerializer, responses={201: RepaymentSerializer, 409: ERRORS_409})
+    @action(detail=True, methods=["post"])
+    def repay(self, request, pk=None):
+        """Record a repayment (applied to the oldest instalments first)."""
+        form = RepaySerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        repayment = loans.loan_repay(by=request.user, loan=self.get_object(), **form.validated_data)
+        return Response(RepaymentSerializer(repayment).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={200: InstalmentSerializer(many=True)})
+    @action(detail=False, methods=["get"])
+    def overdue(self, request):
+        """Instalments due before today and not fully paid, oldest first."""
+        rows = loans.overdue_instalments(user=request.user)
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(InstalmentSerializer(page, many=True).data)
+
+
 def register(router) -> None:
     router.register("funds", FundViewSet, basename="fund")
     router.register("aid-applications", AidApplicationViewSet, basename="aid-application")
     router.register("payments", PaymentViewSet, basename="payment")
     router.register("ledger", LedgerViewSet, basename="ledger-entry")
+    router.register("aid-batches", AidBatchViewSet, basename="aid-batch")
+    router.register("bank-files", BankFileViewSet, basename="bank-file")
+    router.register("loans", LoanViewSet, basename="loan")

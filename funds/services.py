@@ -128,6 +128,35 @@ def _check_earmark_lists(aid_types, file_levels) -> None:
         raise Invalid({"file_levels": [_("Unknown file level: %(t)s") % {"t": unknown[0]}]})
 
 
+FUND_FIELDS = ("name", "source_kind", "aid_types", "file_levels", "requires_file", "is_active")
+FUND_RULES = (
+    "campaign_migrants",
+    "campaign_model_workers",
+    "max_per_payment",
+    "medical_share",
+    "loan_min",
+    "loan_max",
+    "loan_max_hiring",
+    "loan_min_months",
+    "loan_max_months",
+    "loan_instalment_months",
+)
+
+
+MONEY_RULES = ("max_per_payment", "loan_min", "loan_max", "loan_max_hiring")
+
+
+def _clean_rules(rules: dict) -> dict:
+    return {
+        name: (
+            money(value, field_name=name)
+            if name in MONEY_RULES and value not in (None, "")
+            else (None if name in MONEY_RULES else value)
+        )
+        for name, value in rules.items()
+    }
+
+
 @transaction.atomic
 def fund_create(
     *,
@@ -139,8 +168,10 @@ def fund_create(
     aid_types: list[str] | tuple = (),
     file_levels: list[str] | tuple = (),
     requires_file: bool = False,
+    **rules,
 ) -> Fund:
-    """A new fund with its three ledger accounts (its money, income received, aid paid)."""
+    """A new fund with its three ledger accounts (its money, income received, aid paid), and
+    optionally its own rules (FUND_RULES: campaigns, medical share, loan terms)."""
     _require(by, Action.ADMINISTER)
     if not in_scope(by, org_unit.pk):
         raise Refused(_("This unit is outside your scope."))
@@ -159,28 +190,20 @@ def fund_create(
         file_levels=sorted(set(file_levels)),
         requires_file=requires_file,
     )
+    unknown = set(rules) - set(FUND_RULES)
+    if unknown:
+        raise TypeError(f"unknown fund rules: {sorted(unknown)}")
+    for name, value in _clean_rules(rules).items():
+        setattr(fund, name, value)
     try:
         with transaction.atomic():
             fund.save()
-    except IntegrityError:
-        raise Invalid({"code": [_("Use A–Z, 0–9 and hyphens.")]}) from None
+    except IntegrityError as exc:
+        if "fund_code_form" in str(exc):
+            raise Invalid({"code": [_("Use A–Z, 0–9 and hyphens.")]}) from None
+        raise Invalid({"loan_max_months": [_("Check the fund's loan terms and shares.")]}) from None
     Account.objects.bulk_create([Account(fund=fund, kind=kind) for kind in Account.Kind.values])
     return fund
-
-
-FUND_FIELDS = ("name", "source_kind", "aid_types", "file_levels", "requires_file", "is_active")
-FUND_RULES = (
-    "campaign_migrants",
-    "campaign_model_workers",
-    "max_per_payment",
-    "medical_share",
-    "loan_min",
-    "loan_max",
-    "loan_max_hiring",
-    "loan_min_months",
-    "loan_max_months",
-    "loan_instalment_months",
-)
 
 
 @transaction.atomic
@@ -191,6 +214,7 @@ def fund_update(*, by, fund: Fund, data: dict) -> Fund:
     if not in_scope(by, fund.org_unit_id):
         raise Refused(_("This fund is outside your scope."))
     _check_earmark_lists(data.get("aid_types", ()), data.get("file_levels", ()))
+    data = {**data, **_clean_rules({k: v for k, v in data.items() if k in FUND_RULES})}
     for name in (*FUND_FIELDS, *FUND_RULES):
         if name in data:
             setattr(fund, name, data[name])

@@ -119,6 +119,14 @@ def test_the_whole_flow_over_the_api(api, staff, fund, household):
         "required_approvals": 1,
         "repeat_in_period": False,
         "approvals": [],
+        # Funds II added these (every Funds I field above keeps its value).
+        "child": None,
+        "grade": "",
+        "school_year": None,
+        "duplicate_elsewhere": False,
+        "out_of_pocket": None,
+        "term_months": None,
+        "hires_laid_off": False,
     }
     url = f"/api/v1/aid-applications/{app_id}/"
     assert api(staff.desk_a).post(url + "submit/").json()["status"] == "submitted"
