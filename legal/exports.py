@@ -45,7 +45,7 @@ def header() -> list[str]:
         _("free legal aid"),
         _("stage"),
         _("duty lawyer"),
-        _("opened on"),
+        _("legal case opened on"),
         _("apply for arbitration by"),
         _("next deadline"),
         _("deadline status"),

@@ -70,7 +70,7 @@ class Lawyer(Versioned):
 
     scope_path = None  # city-wide: every staff user reads it
 
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(_("lawyer's name"), max_length=50)
     firm = models.CharField(_("law firm"), max_length=100)
     licence_no = models.CharField(_("practising licence number"), max_length=30, unique=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
@@ -233,7 +233,7 @@ class LegalCase(SyncedRecord):
     )
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
     outcome_note = models.TextField(_("outcome in detail"), blank=True)
-    opened_on = models.DateField(_("opened on"))
+    opened_on = models.DateField(_("legal case opened on"))
     closed_on = models.DateField(_("legal case closed on"), null=True, blank=True)
     referred_from = models.ForeignKey(
         "cases.Case",
@@ -379,8 +379,8 @@ class StageRecord(models.Model):
         "aidcenter.OrgUnit", on_delete=models.PROTECT, related_name="+", verbose_name=_("unit")
     )
     stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices)
-    started_on = models.DateField(_("started on"))
-    ended_on = models.DateField(_("ended on"), null=True, blank=True)
+    started_on = models.DateField(_("stage started on"))
+    ended_on = models.DateField(_("stage ended on"), null=True, blank=True)
     result = models.TextField(_("result"), blank=True)
     moved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
@@ -418,7 +418,7 @@ class LegalDocument(models.Model):
     PRIVATE_ROOT and served only through scoped code."""
 
     class Kind(models.TextChoices):
-        APPLICATION = "application", _("application")
+        APPLICATION = "application", _("application document")
         EVIDENCE = "evidence", _("evidence")
         AGREEMENT = "agreement", _("mediation agreement")
         AWARD = "award", _("arbitration award")
