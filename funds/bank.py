@@ -66,8 +66,12 @@ def _check(by, fund: Fund) -> None:
 def bank_file_create(*, by, fund: Fund) -> BankFile:
     """Every bank transfer paid from the fund that has not left in a file yet."""
     _check(by, fund)
+    # Two managers sending at once: one per fund at a time (this lock is taken by nothing else,
+    # so it cannot join a cycle), and the second sees what the first has sent. The payment rows
+    # are locked after it, so a reversal in progress finishes first and its payment stays out.
+    services.advisory_locks([f"funds.bankfile:{fund.pk}"])
     payments = list(
-        Payment.objects.select_for_update()
+        Payment.objects.select_for_update(of=("self",))
         .filter(
             fund=fund,
             method=PaymentMethod.BANK,

@@ -311,7 +311,7 @@ def _pay_all(*, run: BatchRun, progress: _Progress) -> None:
         .order_by("pk")
     }
     year = services._today().year
-    services.lock_caps(services.cap_lock_key(a, year=year) for a in applications.values())
+    services.advisory_locks(services.cap_lock_key(a, year=year) for a in applications.values())
     services._lock_accounts(batch.fund)
     for done, (_line, application_id) in enumerate(lines, start=1):
         services.application_pay(

@@ -712,8 +712,8 @@ def cap_lock_key(application: AidApplication, *, year: int) -> str:
     return f"funds.cap:{subject}:{application.aid_type}:{year}"
 
 
-def lock_caps(keys) -> None:
-    """Advisory locks (held to the transaction's end) on households' yearly caps, sorted."""
+def advisory_locks(keys) -> None:
+    """Transaction-scoped advisory locks (a household's yearly cap, a fund's bank file), sorted."""
     with connection.cursor() as cursor:
         for key in sorted(set(keys)):
             cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [key])
@@ -725,7 +725,7 @@ def _check_cap(application: AidApplication, *, year: int) -> None:
         return
     # Two payments to one household at once must not both fit under the cap: serialise on
     # (household, aid type, year) for the rest of the transaction.
-    lock_caps([cap_lock_key(application, year=year)])
+    advisory_locks([cap_lock_key(application, year=year)])
     received = Payment.objects.filter(
         _same_household(application),
         aid_type=application.aid_type,
