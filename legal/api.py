@@ -7,7 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.db.models import Prefetch
-from django.http import HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
@@ -364,6 +364,29 @@ class LegalCaseViewSet(SyncedViewSet):
             stage=form.validated_data.get("stage"),
         )
         return Response(LegalDocumentSerializer(document).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        responses={(200, "application/octet-stream"): OpenApiResponse(description="The file")}
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path=r"documents/(?P<document_id>[0-9a-fA-F-]{36})",
+        url_name="document-file",
+    )
+    def document_file(self, request, pk=None, document_id=None):
+        """Download one of the case's documents (scoped like the case itself)."""
+        case = self.get_object()
+        document = case.documents.filter(pk=document_id).first()
+        if document is None:
+            raise Http404
+        response = FileResponse(
+            document.file.open("rb"), content_type=document.content_type, as_attachment=True
+        )
+        response["Content-Disposition"] = (
+            f'attachment; filename="{document.pk}.{document.file.name.rsplit(".", 1)[-1]}"'
+        )
+        return response
 
     @extend_schema(
         responses={(200, exports.XLSX): OpenApiResponse(description="The filtered list as .xlsx")},

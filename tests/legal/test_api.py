@@ -277,6 +277,10 @@ def test_documents_are_type_checked_and_kept_with_their_stage(
     assert answer.status_code == 400 and "stage" in answer.json()
     document = LegalDocument.objects.get()
     assert document.file.path.startswith(str(tmp_path)) and "裁决书" not in document.file.name
+    download = client.get(f"{URL}{case.pk}/documents/{document.pk}/")
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content) == b"%PDF-1.4 award"
+    assert api(staff.case_b).get(f"{URL}{case.pk}/documents/{document.pk}/").status_code == 404
 
 
 # --- scope per role ---------------------------------------------------------------------------
