@@ -160,3 +160,53 @@ def test_the_persons_card_has_an_aid_section(staff, fund, approved, household, r
     # Out of scope: another sub-center's desk sees no payments of this person.
     other = cards.render_context(user=staff.desk_b, person=household.person)
     assert [s["context"]["person"] for s in other if s["template"] == "funds/card_aid.html"] == [[]]
+
+
+# --- Funds II -------------------------------------------------------------------------------
+def test_batch_built_approved_and_queued_in_the_admin(login, staff, make_fund, units):
+    from funds.models import AidBatch, BatchRun
+    from tests.funds.factories import WorkerFactory
+
+    WorkerFactory(org_unit=units.a)
+    fund = make_fund(balance="1000")
+    built = login(staff.manager).post(
+        "/admin/funds/aidbatch/add/",
+        {
+            "fund": fund.pk,
+            "org_unit": units.pt.pk,
+            "kind": "voucher",
+            "name": "十一月爱心超市券",
+            "month": services._today().isoformat(),
+            "amount": "",
+            "method": "voucher",
+        },
+    )
+    assert built.status_code == 302
+    batch = AidBatch.objects.get()
+    assert list(batch.lines.values_list("amount", flat=True)) == [Decimal("50.00")]
+    approve = {"action": "approve", "_selected_action": [str(batch.pk)], "apply": "1"}
+    login(staff.approver).post("/admin/funds/aidbatch/", {**approve, "opinion": "同意"})
+    assert AidBatch.objects.get().status == "approved"
+    login(staff.manager).post(
+        "/admin/funds/aidbatch/", {"action": "pay", "_selected_action": [str(batch.pk)]}
+    )
+    assert (AidBatch.objects.get().status, BatchRun.objects.get().status) == ("queued", "queued")
+    page = login(staff.manager).get(f"/admin/funds/aidbatch/{batch.pk}/change/")
+    assert page.status_code == 200
+    assert login(staff.desk_b).get(f"/admin/funds/aidbatch/{batch.pk}/change/").status_code in (
+        302,
+        404,
+    )
+
+
+def test_admin_pages_of_funds_two_open(login, staff, fund):
+    client = login(staff.manager)
+    for url in (
+        "/admin/funds/bankfile/",
+        "/admin/funds/loan/?overdue=yes",
+        "/admin/funds/closedyear/",
+        "/admin/funds/aidbatch/add/",
+        "/admin/funds/fund/audit-pack/",
+    ):
+        assert client.get(url).status_code == 200, url
+    assert login(staff.desk_a).get("/admin/funds/fund/audit-pack/").status_code == 403
