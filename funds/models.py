@@ -813,7 +813,7 @@ class AidDocument(models.Model):
     class Kind(models.TextChoices):
         ADMISSION_LETTER = "admission", _("admission letter")
         INVOICE = "invoice", _("medical invoice")
-        OTHER = "other", _("other document")
+        OTHER = "other", _("other aid document")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     org_unit = models.ForeignKey(
@@ -976,7 +976,7 @@ class BatchRun(models.Model):
     class Status(models.TextChoices):
         QUEUED = "queued", _("queued")
         RUNNING = "running", _("running")
-        DONE = "done", _("done")
+        DONE = "done", _("all paid")
         FAILED = "failed", _("failed")
 
     scope_path = "batch__fund__org_unit"
@@ -1043,7 +1043,7 @@ class BankFileLine(models.Model):
 
     class Result(models.TextChoices):
         PENDING = "pending", _("waiting for the bank")
-        DONE = "done", _("transferred")
+        DONE = "done", _("transfer done")
         FAILED = "failed", _("transfer failed")
 
     scope_path = "bank_file__fund__org_unit"
@@ -1055,7 +1055,9 @@ class BankFileLine(models.Model):
         Payment, on_delete=models.PROTECT, related_name="bank_line", verbose_name=_("payment")
     )
     reference = models.CharField(_("reference"), max_length=40, unique=True)
-    result = models.CharField(_("result"), max_length=8, choices=Result.choices, default="pending")
+    result = models.CharField(
+        _("transfer result"), max_length=8, choices=Result.choices, default="pending"
+    )
     message = models.CharField(_("bank's message"), max_length=200, blank=True)
 
     class Meta:
