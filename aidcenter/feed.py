@@ -91,7 +91,7 @@ def decode_cursor(raw: str | None) -> tuple[int, int]:
 def read_rows(*, since: tuple[int, int], limit: int, units, wide_tables: list[str]):
     """Up to limit + 1 change rows after the cursor, below the horizon, touching the units
     (None: every unit) or one of the wide tables."""
-    params: list = [str(since[0]), str(since[0]), since[1]]
+    params: list = [str(since[0]), since[1]]
     scope_sql = "TRUE"
     if units is not None:
         scope_sql = (
@@ -104,8 +104,8 @@ def read_rows(*, since: tuple[int, int], limit: int, units, wide_tables: list[st
         SELECT c.txid::text, c.id, c.table_name, c.record_id, c.op, c.version,
                c.old_org_unit_id, c.new_org_unit_id
         FROM aidcenter_change c
-        WHERE (c.txid > %s::xid8 OR (c.txid = %s::xid8 AND c.id > %s))
-          AND c.txid < pg_snapshot_xmin(pg_current_snapshot())
+        WHERE (c.txid, c.id) > (%s::xid8, %s)
+          AND c.txid < (SELECT pg_snapshot_xmin(pg_current_snapshot()))
           AND {scope_sql}
         ORDER BY c.txid, c.id
         LIMIT %s

@@ -171,7 +171,12 @@ class Change(models.Model):
     class Meta:
         verbose_name = _("captured change")
         verbose_name_plural = _("captured changes")
-        indexes = [models.Index(fields=["table_name", "record_id"], name="change_record_idx")]
+        indexes = [
+            models.Index(fields=["table_name", "record_id"], name="change_record_idx"),
+            # The feed walks (txid, id) from a cursor; per unit for sub-center callers.
+            models.Index(fields=["txid", "id"], name="change_feed_idx"),
+            models.Index(fields=["new_org_unit_id", "txid", "id"], name="change_feed_unit_idx"),
+        ]
         triggers = [
             pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete),
         ]

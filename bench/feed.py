@@ -78,8 +78,8 @@ def main() -> None:
         SELECT c.txid::text, c.id, row_to_json(p)
         FROM aidcenter_change c
         LEFT JOIN cases_person p ON c.table_name = 'cases_person' AND p.id::text = c.record_id
-        WHERE (c.txid > %s::xid8 OR (c.txid = %s::xid8 AND c.id > %s))
-          AND c.txid < pg_snapshot_xmin(pg_current_snapshot())
+        WHERE (c.txid, c.id) > (%s::xid8, %s)
+          AND c.txid < (SELECT pg_snapshot_xmin(pg_current_snapshot()))
           AND (c.new_org_unit_id = ANY(%s) OR c.old_org_unit_id = ANY(%s))
         ORDER BY c.txid, c.id LIMIT 1000
     """
@@ -87,7 +87,7 @@ def main() -> None:
     def walk_raw() -> int:
         txid, row_id, count = "0", 0, 0
         while True:
-            rows = raw.execute(page_sql, [txid, txid, row_id, ids, ids]).fetchall()
+            rows = raw.execute(page_sql, [txid, row_id, ids, ids]).fetchall()
             count += len(rows)
             if len(rows) < 1000:
                 return count
@@ -115,7 +115,7 @@ def main() -> None:
     txid, row_id = decode_cursor(end_cursor)
 
     def empty_raw():
-        raw.execute(page_sql, [str(txid), str(txid), row_id, ids, ids]).fetchall()
+        raw.execute(page_sql, [str(txid), row_id, ids, ids]).fetchall()
 
     (t_poll, t_raw), _ = interleaved([empty_poll, empty_raw], runs=200)
     print(

@@ -107,5 +107,12 @@ def test_seed_demo_builds_putuo_and_is_safe_to_run_twice(db):
 def _demo_records() -> dict[str, int]:
     from django.apps import apps
 
-    labels = ["cases.Worker", "cases.Case", "funds.Payment", "jobs.Placement", "training.Enrolment"]
+    labels = [
+        "cases.Worker",
+        "cases.Case",
+        "funds.Payment",
+        "jobs.Placement",
+        "training.Enrolment",
+        "legal.LegalCase",
+    ]
     return {label: apps.get_model(label).objects.count() for label in labels}
