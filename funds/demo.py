@@ -17,7 +17,7 @@ from django.utils import timezone
 from aidcenter.errors import DomainError
 from aidcenter.models import OrgUnit
 from cases.models import Worker
-from funds import services
+from funds import batches, loans, services
 from funds.models import AidCap, Fund
 
 # code, name, source kind, aid types, file levels, requires a registered file,
@@ -190,4 +190,72 @@ def seed(*, applications: int = APPLICATIONS) -> int:
                     by=manager, payment=payment, reason="银行退票：账户已销户", failed_transfer=True
                 )
             break
-    return paid
+    return paid + _seed_funds_two(
+        district=district, admin=admin, manager=manager, desk=desk, approver=approvers[0]
+    )
+
+
+def _seed_funds_two(*, district, admin, manager, desk, approver) -> int:
+    """This month's supermarket vouchers (approved, queued for the worker), budgets per
+    aid type, and a re-employment fund's interest-free loan with its first repayment."""
+    today = timezone.localdate()
+    union = Fund.objects.get(code="PT-UNION")
+    for aid_type, amount in (("living", "200000.00"), ("holiday", "150000.00")):
+        services.budget_set(
+            by=manager, fund=union, year=today.year, amount=amount, aid_type=aid_type
+        )
+    try:
+        batch = batches.batch_build(
+            by=manager,
+            fund=union,
+            org_unit=district,
+            kind="voucher",
+            name=f"{today:%Y年%m月}爱心超市救助券",
+            month=today,
+            method="voucher",
+        )
+    except DomainError:
+        return 0  # no deep-hardship file in the demo registry
+    batch = batches.batch_approve(by=approver, batch=batch, opinion="同意按月发放")
+    # Queued for the background worker (`manage.py db_worker`), which pays it all or nothing.
+    batches.batch_pay(by=manager, batch=batch)
+
+    lending = services.fund_create(
+        by=admin,
+        org_unit=district,
+        code="PT-LOAN",
+        name="再就业带头人无息借款",
+        source_kind="reemployment",
+        aid_types=["loan"],
+        loan_min="10000.00",
+        loan_max="20000.00",
+        loan_max_hiring="50000.00",
+        loan_min_months=12,
+        loan_max_months=36,
+        loan_instalment_months=6,
+    )
+    services.income_record(
+        by=manager, fund=lending, amount="300000.00", received_on=today, source="区再就业专项资金"
+    )
+    worker = batch.lines.select_related("worker__person", "worker__org_unit").first().worker
+    application = services.application_create(
+        by=desk,
+        org_unit=worker.org_unit,
+        person=worker.person,
+        worker=worker,
+        data={
+            "aid_type": "loan",
+            "amount": "20000.00",
+            "term_months": 24,
+            "payment_method": "cash",
+            "reason": "开办社区便民超市，吸纳下岗人员",
+            "hires_laid_off": True,
+        },
+    )
+    application = services.application_submit(by=desk, application=application)
+    for user in get_user_model().objects.filter(username__in=["approver", "approver2"]):
+        if application.status == "submitted":
+            application = services.application_approve(by=user, application=application)
+    payment = services.application_pay(by=manager, application=application, fund=lending)
+    loans.loan_repay(by=manager, loan=payment.loan, amount="2000.00")
+    return 1
