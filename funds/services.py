@@ -780,7 +780,13 @@ def application_pay(
             % {"status": application.get_status_display()},
             code="not_approved",
         )
-    if not in_batch and BatchLine.objects.filter(application_id=application.pk).exists():
+    # A batch pays its lines together; once it is paid, a reversed line is paid on its own.
+    if (
+        not in_batch
+        and BatchLine.objects.filter(application_id=application.pk)
+        .exclude(batch__status="paid")
+        .exists()
+    ):
         raise DomainError(_("This application is paid with its campaign batch."), code="in_batch")
     refusal = fund.earmark_refusal(application, fund_unit_ids=subtree_ids(fund.org_unit_id))
     if refusal:

@@ -110,6 +110,12 @@ def test_approval_freezes_the_list_and_the_batch_pays_it_as_frozen(make_fund, st
     assert set(
         AidApplication.objects.filter(batch_line__batch=batch).values_list("status", flat=True)
     ) == {"paid"}
+    # A line whose payment is reversed after the batch was paid is paid again on its own.
+    again = services.payment_reverse(
+        by=staff.manager, payment=paid.get(worker=deep[0]), reason="本人未领取，改日补发"
+    )
+    repaid = services.application_pay(by=staff.manager, application=again.application, fund=fund)
+    assert (repaid.amount, _balance(fund)) == (Decimal("500.00"), Decimal("3000.00"))
 
 
 def test_a_batch_application_is_not_paid_on_its_own(make_fund, staff, units):
