@@ -168,16 +168,20 @@ def _changes_for(rows, registry, request, units) -> list[dict]:
         queryset = view.feed_queryset() if hasattr(view, "feed_queryset") else view.get_queryset()
         if model is OrgUnit:  # a mirror needs the units above its own too
             queryset = _units_with_ancestors(request.user)
-        for obj in queryset.filter(pk__in=typed):
+        objects = list(queryset.filter(pk__in=typed))
+        # One serializer for the page (fields built once), as a list endpoint does.
+        rendered = view.get_serializer(objects, many=True).data if objects else []
+        lookup = getattr(resource.viewset, "lookup_field", "pk")
+        for obj, data in zip(objects, rendered, strict=True):
             key = (table, str(obj.pk))
             current[key] = obj
             hidden.discard(key)
-            data = view.get_serializer(obj).data
-            lookup = getattr(resource.viewset, "lookup_field", "pk")
             public_id = str(getattr(obj, lookup if lookup != "pk" else "pk"))
-            unit = getattr(getattr(obj, "org_unit", None), "code", None)
-            if model is OrgUnit:
-                unit = obj.code
+            unit = (
+                obj.code
+                if model is OrgUnit
+                else getattr(getattr(obj, "org_unit", None), "code", None)
+            )
             serialized[key] = (public_id, data, unit)
         _count_full_ids(request, view)
     unit_codes = dict(OrgUnit.objects.values_list("id", "code"))

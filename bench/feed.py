@@ -77,7 +77,8 @@ def main() -> None:
     page_sql = """
         SELECT c.txid::text, c.id, row_to_json(p)
         FROM aidcenter_change c
-        LEFT JOIN cases_person p ON c.table_name = 'cases_person' AND p.id::text = c.record_id
+        LEFT JOIN cases_person p ON p.id = CASE WHEN c.table_name = 'cases_person'
+                                                THEN c.record_id::uuid END
         WHERE (c.txid, c.id) > (%s::xid8, %s)
           AND c.txid < (SELECT pg_snapshot_xmin(pg_current_snapshot()))
           AND (c.new_org_unit_id = ANY(%s) OR c.old_org_unit_id = ANY(%s))
