@@ -20,3 +20,6 @@ urlpatterns = [
     path("api/v1/", include(router.urls)),
     path("", include("cases.urls")),
 ]
+
+handler404 = "aidcenter.views.not_found"
+handler500 = "aidcenter.views.server_error"

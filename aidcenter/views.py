@@ -93,3 +93,28 @@ def healthz(request):
     except DatabaseError:
         return JsonResponse({"status": "unavailable"}, status=503)
     return JsonResponse({"status": "ok"})
+
+
+def not_found(request, exception=None):
+    """404: JSON on the API (its clients read JSON, even for a URL that matches nothing), the
+    usual page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"detail": str(_("Not found."))}, status=404, json_dumps_params={"ensure_ascii": False}
+        )
+    from django.views.defaults import page_not_found
+
+    return page_not_found(request, exception)
+
+
+def server_error(request):
+    """500 on the API as JSON; a bug is still a bug, but the client can parse the answer."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"detail": str(_("Internal error; it has been logged."))},
+            status=500,
+            json_dumps_params={"ensure_ascii": False},
+        )
+    from django.views.defaults import server_error as default
+
+    return default(request)

@@ -66,7 +66,7 @@ class MaskingSerializer(SyncedSerializer):
 class PersonSerializer(MaskingSerializer):
     national_id = NationalIdField()
     sex = serializers.CharField(read_only=True)
-    birth_date = serializers.DateField(read_only=True)
+    birth_date = serializers.DateField(read_only=True, allow_null=True)
     worker = serializers.UUIDField(read_only=True, allow_null=True, source="active_file_id")
 
     class Meta:
@@ -220,7 +220,7 @@ class WorkerSerializer(MaskingSerializer):
     national_id = NationalIdField(source="person.national_id")
     name = serializers.CharField(source="person.name", max_length=50, required=False)
     sex = serializers.CharField(source="person.sex", read_only=True)
-    birth_date = serializers.DateField(source="person.birth_date", read_only=True)
+    birth_date = serializers.DateField(source="person.birth_date", read_only=True, allow_null=True)
     phone = serializers.CharField(
         source="person.phone", max_length=20, required=False, allow_blank=True
     )
@@ -236,7 +236,10 @@ class WorkerSerializer(MaskingSerializer):
         max_digits=10, decimal_places=2, required=False, allow_null=True, min_value=Decimal("0")
     )
     status = serializers.CharField(read_only=True)
-    last_reviewed_on = serializers.DateField(read_only=True)
+    last_reviewed_on = serializers.DateField(read_only=True, allow_null=True)
+    end_reason = serializers.ChoiceField(
+        choices=Worker.EndReason.choices, read_only=True, allow_blank=True
+    )
 
     class Meta:
         model = Worker
@@ -471,7 +474,12 @@ class WorkerViewSet(PiiLoggingMixin, SyncedViewSet):
         request={"multipart/form-data": DocumentSerializer},
         responses={201: DocumentSerializer, 200: DocumentSerializer(many=True)},
     )
-    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser, FormParser])
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        parser_classes=[MultiPartParser, FormParser],
+        pagination_class=None,
+    )
     def documents(self, request, pk=None):
         """Proof documents: PDF, JPEG or PNG up to 10 MB, kept outside the web root."""
         worker = self.get_object()
@@ -603,6 +611,9 @@ class StaffUsernameField(serializers.SlugRelatedField):
 
 class CaseSerializer(SyncedSerializer):
     reference = serializers.CharField(read_only=True)
+    acceptance = serializers.ChoiceField(
+        choices=Case.Acceptance.choices, read_only=True, allow_blank=True
+    )
     person = PersonInScopeField(required=False, allow_null=True)
     assignee = StaffUsernameField(required=False, allow_null=True)
     received_at = serializers.DateTimeField(required=False)

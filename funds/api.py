@@ -302,7 +302,7 @@ class FundViewSet(
         request=BudgetSetSerializer,
         responses={200: BudgetLineSerializer(many=True)},
     )
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
     def budget(self, request, code=None):
         """Budget against actual per aid type for a year (the last line: the whole fund, aid
         type ""). `POST {"year", "aid_type", "amount"}` sets one budget (a fund manager)."""
@@ -620,6 +620,7 @@ class AidApplicationViewSet(SyncedViewSet):
         detail=True,
         methods=["get", "post"],
         parser_classes=[MultiPartParser, FormParser],
+        pagination_class=None,
     )
     def documents(self, request, pk=None):
         """The application's documents (admission letter, medical invoices); upload one to a
@@ -1029,6 +1030,13 @@ class InstalmentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class LoanInstalmentLineSerializer(serializers.Serializer):
+    number = serializers.IntegerField()
+    due_on = serializers.DateField()
+    amount = serializers.CharField()
+    paid = serializers.CharField()
+
+
 class LoanSerializer(serializers.ModelSerializer):
     org_unit = serializers.CharField(source="org_unit.code")
     fund = serializers.CharField(source="fund.code")
@@ -1053,9 +1061,7 @@ class LoanSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    @extend_schema_field(
-        serializers.ListField(child=serializers.DictField(child=serializers.CharField()))
-    )
+    @extend_schema_field(LoanInstalmentLineSerializer(many=True))
     def get_instalments(self, loan):
         return [
             {

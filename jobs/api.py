@@ -272,7 +272,7 @@ class VacancyViewSet(ExportMixin, CatalogueViewSet):
         return self.get_queryset().get(pk=vacancy.pk)
 
     @extend_schema(responses=VacancyMatchSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def matches(self, request, pk=None):
         """Job seekers in your scope who fit this vacancy, best first, each with the reasons."""
         vacancy = self.get_object()
@@ -389,7 +389,7 @@ class JobSeekerViewSet(ExportMixin, SyncedViewSet):
         return self.get_queryset().get(pk=seeker.pk)
 
     @extend_schema(responses=SeekerMatchSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def matches(self, request, pk=None):
         """Open vacancies with positions left that fit this seeker, best first, with reasons."""
         seeker = self.get_object()

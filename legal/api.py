@@ -93,6 +93,11 @@ class TotalField(serializers.Field):
 
 class LegalCaseSerializer(SyncedSerializer):
     claimants = ClaimantSerializer(many=True)
+    limitation_restart_reason = serializers.ChoiceField(
+        choices=LegalCase._meta.get_field("limitation_restart_reason").choices,
+        read_only=True,
+        allow_blank=True,
+    )
     amount_claimed_total = TotalField("amount_claimed")
     amount_recovered_total = TotalField("amount_recovered")
     employer = serializers.PrimaryKeyRelatedField(

@@ -72,10 +72,14 @@ def test_org_units_list_is_scoped_and_paginated(staff, api):
     }
 
 
-def test_page_size_is_capped_at_500(staff, api):
-    response = api(staff.admin).get("/api/v1/org-units/?page_size=100000")
-    assert response.status_code == 200
-    assert len(response.json()["results"]) == 7
+def test_page_size_above_500_or_not_a_number_is_refused(staff, api):
+    client = api(staff.admin)
+    assert len(client.get("/api/v1/org-units/?page_size=500").json()["results"]) == 7
+    for bad in ("100000", "0", "", "x", "-1", "1.5"):
+        response = client.get(f"/api/v1/org-units/?page_size={bad}")
+        assert response.status_code == 400 and "page_size" in response.json(), bad
+    assert client.get("/api/v1/org-units/?page=abc").status_code == 400
+    assert client.get("/api/v1/org-units/?page=2").status_code == 404  # past the last page
 
 
 def test_unit_outside_scope_is_404(staff, api):
@@ -152,3 +156,10 @@ def test_the_default_rate_allows_the_contracts_1200_a_minute():
 
     count, period = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["api_key"].split("/")
     assert int(count) >= 1200 and period.startswith("min")
+
+
+def test_an_api_url_that_matches_nothing_answers_json_404(staff, api, settings):
+    settings.DEBUG = False
+    response = api(staff.sync_a).get("/api/v1/workers/not-a-uuid/")
+    assert response.status_code == 404 and response["Content-Type"] == "application/json"
+    assert response.json() == {"detail": "未找到。"}
