@@ -69,9 +69,7 @@ def test_a_closed_year_refuses_new_entries_and_corrections_go_into_the_next(
             by=staff.manager, fund=fund, amount="1", received_on=in_last_year, source="补录"
         )
     assert refused.value.errors == {
-        "received_on": [
-            f"The year {last} of the fund 基金PT-AID is closed; book it in an open year."
-        ]
+        "received_on": [f"基金PT-AID 的 {last} 年度已决算，请记入未决算的年度。"]
     }
     with pytest.raises(services.Invalid):
         services.application_pay(

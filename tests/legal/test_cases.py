@@ -39,7 +39,7 @@ def test_a_person_is_a_claimant_once_and_amounts_are_yuan(open_case, units):
     worker = PersonFactory(org_unit=units.a)
     with pytest.raises(Invalid) as twice:
         open_case(worker, worker, amounts=["1", "2"])
-    assert twice.value.errors == {"claimants": ["Claimant 2 is named twice."]}
+    assert twice.value.errors == {"claimants": ["第2名申请人重复填写。"]}
     with pytest.raises(Invalid) as cents:
         open_case(worker, amounts=["10.001"])
     assert list(cents.value.errors) == ["amount_claimed"]
@@ -107,7 +107,7 @@ def test_front_desk_may_open_at_intake_but_not_run_the_case(open_case, staff, un
 def test_claimants_must_be_people_in_scope(open_case, units):
     with pytest.raises(Invalid) as elsewhere:
         open_case(PersonFactory(org_unit=units.b))
-    assert elsewhere.value.errors == {"claimants": ["Claimant 1: no such person."]}
+    assert elsewhere.value.errors == {"claimants": ["第1名申请人：查无此人。"]}
 
 
 # --- stage moves --------------------------------------------------------------------------

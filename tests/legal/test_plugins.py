@@ -58,7 +58,7 @@ def test_a_wage_arrears_referral_opens_a_legal_case_with_the_person_as_claimant(
     claimant = legal_case.claimants.get()
     assert (claimant.person, str(claimant.amount_claimed)) == (person, "9600.00")
     [row] = desk.refresh_referrals(Referral.objects.all())
-    assert (row.status, row.progress_text) == ("sent", "intake")
+    assert (row.status, row.progress_text) == ("sent", "受理")
     services.stage_move(by=staff.case_a, case=legal_case, to="mediation")
     [row] = desk.refresh_referrals(Referral.objects.all())
     assert row.status == "picked_up"
@@ -100,13 +100,13 @@ def test_the_card_lists_the_persons_legal_cases_in_scope(staff, visit, open_case
     today = timezone.localdate()
     open_case(person, amounts=["500"], data={"follow_up_on": today - datetime.timedelta(days=2)})
     shown = {s["title"]: s for s in cards.render_context(user=staff.case_a, person=person)}
-    section = shown["Legal cases"]
+    section = shown["法律援助案件"]
     [row] = section["context"]["legal_cases"]
     assert (str(row.claimed), str(row.recovered), row.deadline_flag) == ("500.00", "0.00", "missed")
     html = render_to_string(section["template"], {"data": section["context"]})
-    assert "500.00" in html and "deadline missed" in html
+    assert "500.00" in html and "期限已过" in html
     elsewhere = {s["title"]: s for s in cards.render_context(user=staff.case_b, person=person)}
-    assert elsewhere["Legal cases"]["context"]["legal_cases"] == []
+    assert elsewhere["法律援助案件"]["context"]["legal_cases"] == []
 
 
 def test_the_home_page_panel_counts_deadlines_in_scope(staff, open_case):
