@@ -145,7 +145,7 @@ class Bench:
             where.append("p.name LIKE %s")
             params.append(f"%{q}%")
         sql = f"SELECT {PERSON_COLS} FROM cases_person p WHERE {' AND '.join(where)}"  # noqa: S608
-        return sql + " ORDER BY p.name LIMIT 50", params
+        return sql + " ORDER BY lower(p.name), p.id LIMIT 50", params
 
     def search(self) -> None:
         from cases.services import search_people

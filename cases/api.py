@@ -178,7 +178,7 @@ class PersonViewSet(PiiLoggingMixin, SyncedViewSet):
         form.is_valid(raise_exception=True)
         people = services.search_people(user=request.user, q=form.validated_data["q"])
         people = people.select_related("org_unit").annotate(active_file_id=active_file_subquery())
-        page = self.paginate_queryset(people.order_by("name", "id"))
+        page = self.paginate_queryset(people)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     @extend_schema(
