@@ -7,24 +7,10 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from aidcenter.errors import DomainError, Invalid, Refused
+from aidcenter import uploads
+from aidcenter.errors import Invalid, Refused
 from aidcenter.roles import Action, can
 from legal.models import LegalCase, LegalDocument, Stage
-
-MAX_SIZE = 10 * 1024 * 1024
-# Recognised by their first bytes, not by the name or the browser's word for them.
-SIGNATURES = {
-    b"%PDF-": ("application/pdf", "pdf"),
-    b"\xff\xd8\xff": ("image/jpeg", "jpg"),
-    b"\x89PNG\r\n\x1a\n": ("image/png", "png"),
-}
-
-
-def sniff(head: bytes) -> tuple[str, str] | None:
-    for signature, kind in SIGNATURES.items():
-        if head.startswith(signature):
-            return kind
-    return None
 
 
 @transaction.atomic
@@ -39,33 +25,17 @@ def document_add(
     stage = stage or legal_case.stage
     if stage not in Stage.values or not legal_case.stages.filter(stage=stage).exists():
         raise Invalid({"stage": [_("Choose a stage this case has reached.")]})
-    if upload.size > MAX_SIZE:
-        raise Invalid({"file": [_("A document may be at most 10 MB.")]})
-    if upload.size == 0:
-        raise Invalid({"file": [_("The file is empty.")]})
-    upload.seek(0)
-    detected = sniff(upload.read(16))
-    upload.seek(0)
-    if detected is None:
-        raise Invalid({"file": [_("Upload a PDF, JPEG or PNG file.")]})
-    content_type, suffix = detected
-    name = (upload.name or "document").replace("\\", "/").rsplit("/", 1)[-1][:150]
+    checked = uploads.check(upload)
     document = LegalDocument(
         legal_case=legal_case,
         org_unit_id=legal_case.org_unit_id,
         stage=stage,
         kind=kind,
-        original_name=name.replace("\x00", ""),
-        content_type=content_type,
-        size=upload.size,
+        original_name=checked.original_name,
+        content_type=checked.content_type,
+        size=checked.size,
         uploaded_by=by,
     )
-    try:
-        document.file.save(f"upload.{suffix}", upload, save=False)
-    except OSError:
-        raise DomainError(
-            _("The document could not be stored (the disk may be full). Nothing was saved."),
-            code="storage_failed",
-        ) from None
+    uploads.store(document.file, upload, checked)
     document.save()
     return document
