@@ -98,14 +98,18 @@ def test_documents_upload_to_a_draft_and_are_listed(
         "uploaded_by": "desk_a",
     }
     text = SimpleUploadedFile("a.txt", b"x", content_type="text/plain")
-    assert (
-        api(staff.desk_a).post(url, {"kind": "other", "file": text}, format="multipart").json()
-        == {"file": ["Upload a PDF, JPEG or PNG file."]}
-        or True
+    refused = api(staff.desk_a).post(url, {"kind": "other", "file": text}, format="multipart")
+    assert (refused.status_code, refused.json()) == (
+        400,
+        {"file": ["请上传 PDF、JPEG 或 PNG 文件。"]},
     )
+    # The browser's word is not enough: an executable that calls itself a PDF is refused.
+    fake = SimpleUploadedFile("x.pdf", b"MZ\x90\x00", content_type="application/pdf")
+    refused = api(staff.desk_a).post(url, {"kind": "other", "file": fake}, format="multipart")
+    assert refused.status_code == 400 and "file" in refused.json()
     assert [d["original_name"] for d in api(staff.auditor).get(url).json()] == ["发票.pdf"]
     assert api(staff.desk_b).get(url).status_code == 404
-    other = SimpleUploadedFile("b.pdf", b"%PDF", content_type="application/pdf")
+    other = SimpleUploadedFile("b.pdf", b"%PDF-1.4\n", content_type="application/pdf")
     assert (
         api(staff.desk_b)
         .post(url, {"kind": "other", "file": other}, format="multipart")

@@ -37,7 +37,7 @@ def test_two_clerks_submitting_one_child_at_once_leave_one_grant(
                 "grade": "高一",
             },
         )
-        letter = SimpleUploadedFile("l.pdf", b"%PDF", content_type="application/pdf")
+        letter = SimpleUploadedFile("l.pdf", b"%PDF-1.4\n", content_type="application/pdf")
         services.document_add(by=staff.desk_a, application=draft, kind="admission", upload=letter)
         drafts.append(draft)
     results = _race(
