@@ -6,7 +6,7 @@
                                      .mo differs from what the .po compiles to (CI runs this)
 
 Python strings are found by Babel's extractor (gettext, gettext_lazy, ngettext, pgettext as
-`_` and by name); template strings by `{% translate "…" %}`. Django's own strings (admin,
+`_` and by name); template strings by `{% translate "…" %}` and `_("…")` (in filter and include arguments). Django's own strings (admin,
 auth) come from Django's catalogue.
 """
 
@@ -34,7 +34,7 @@ KEYWORDS = {
     "pgettext": ((1, "c"), 2),
     "pgettext_lazy": ((1, "c"), 2),
 }
-TEMPLATE_RE = re.compile(r"""{%\s*(?:translate|trans)\s+(["'])(.+?)\1""")
+TEMPLATE_RE = re.compile(r"""(?:{%\s*(?:translate|trans)\s+|\b_\()(["'])(.+?)\1""")
 SOURCE_DIRS = ["aidcenter", "cases", "jobs", "training", "legal", "funds"]
 
 
