@@ -6,8 +6,8 @@
                                      .mo differs from what the .po compiles to (CI runs this)
 
 Python strings are found by Babel's extractor (gettext, gettext_lazy, ngettext, pgettext as
-`_` and by name); template strings by `{% translate "…" %}` and `_("…")` (in filter and include arguments). Django's own strings (admin,
-auth) come from Django's catalogue.
+`_` and by name); template strings by `{% translate "…" %}` and by `_("…")` in filter and
+include arguments. Django's own strings (admin, auth) come from Django's catalogue.
 """
 
 from __future__ import annotations
