@@ -46,6 +46,7 @@ class Resource:
     viewset: type
     model: type
     wide: bool  # rows of every unit are read; visibility decided per record
+    shared: bool  # kept by one unit, seen by another too (scope_path is a tuple)
 
 
 def resources() -> dict[str, Resource]:
@@ -66,7 +67,8 @@ def resources() -> dict[str, Resource]:
         wide = not has_unit or scope_path is None or isinstance(scope_path, tuple)
         if model._meta.label == "aidcenter.OrgUnit":
             wide = True
-        found[model._meta.db_table] = Resource(name, viewset, model, wide)
+        shared = isinstance(scope_path, tuple)
+        found[model._meta.db_table] = Resource(name, viewset, model, wide, shared)
     return found
 
 
@@ -209,7 +211,7 @@ def _changes_for(rows, registry, request, units) -> list[dict]:
         if key in hidden:
             continue  # e.g. a household's head (shown by the file itself), a counsellor's note
         touches_scope = units is None or old_unit in units or new_unit in units
-        if resource.wide and not touches_scope and _has_unit(resource.model):
+        if resource.shared and not touches_scope:
             continue  # a shared record this caller may never have seen
         if key in versions:  # exists but deleted or out of this caller's scope now
             tomb_version = versions[key]
@@ -229,10 +231,6 @@ def _changes_for(rows, registry, request, units) -> list[dict]:
             }
         )
     return out
-
-
-def _has_unit(model) -> bool:
-    return any(f.name == "org_unit" for f in model._meta.fields)
 
 
 def _public_id_of_missing(resource: Resource, record_id: str) -> str:

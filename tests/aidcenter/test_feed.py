@@ -207,3 +207,23 @@ def test_no_change_is_skipped_when_transactions_commit_out_of_order(staff, api):
     people = {v[1]["name"] for k, v in held.items() if k[0] == "people"}
     assert people >= {"甲先开始", "乙后提交"}
     assert Person.objects.filter(name__in=["甲先开始", "乙后提交"]).count() == 2
+
+
+def test_a_city_wide_catalogue_deleted_in_another_unit_is_deleted_everywhere(api, staff, units):
+    from tests.jobs.factories import JobFairFactory
+
+    fair = JobFairFactory(org_unit=units.b, name="春风行动专场")
+    client = api(staff.sync_a)
+    held, cursor = pull_all(client)
+    assert ("job-fairs", str(fair.pk)) in mirror(held)  # fairs are announced city-wide
+    fair_id = str(fair.pk)
+    fair.delete()
+    changes, _ = pull_all(client, since=cursor)
+    assert {
+        "resource": "job-fairs",
+        "id": fair_id,
+        "op": "delete",
+        "version": 2,
+        "org_unit": "PT-B",
+        "data": None,
+    } in changes
