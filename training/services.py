@@ -15,7 +15,7 @@ money.
 from __future__ import annotations
 
 import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, QuerySet
@@ -23,6 +23,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aidcenter.errors import DomainError, Invalid, Refused
+from aidcenter.inputs import choice as _choice
+from aidcenter.inputs import date as _date
+from aidcenter.inputs import money as _money
+from aidcenter.inputs import text as _text
 from aidcenter.models import OrgUnit
 from aidcenter.roles import Action, can
 from aidcenter.scope import in_scope, scoped
@@ -43,58 +47,6 @@ def _require_unit(user, unit: OrgUnit) -> None:
 
 def _today() -> datetime.date:
     return timezone.localdate()  # Asia/Shanghai
-
-
-def _text(data: dict, name: str, *, max_length: int, required: bool = False) -> str | None:
-    if name not in data:
-        if required:
-            raise Invalid({name: [_("This field is required.")]})
-        return None
-    value = "" if data[name] is None else str(data[name]).strip()
-    if "\x00" in value:
-        raise Invalid({name: [_("Remove the invalid characters.")]})
-    if required and not value:
-        raise Invalid({name: [_("This field is required.")]})
-    if len(value) > max_length:
-        raise Invalid({name: [_("Use at most %(n)d characters.") % {"n": max_length}]})
-    return value
-
-
-def _choice(data: dict, name: str, choices) -> str | None:
-    if name not in data:
-        return None
-    if data[name] not in choices.values:
-        raise Invalid({name: [_("Choose one of the listed values.")]})
-    return data[name]
-
-
-def _date(data: dict, name: str, *, required: bool = False) -> datetime.date | None:
-    value = data.get(name)
-    if value in (None, ""):
-        if required:
-            raise Invalid({name: [_("This field is required.")]})
-        return None
-    if isinstance(value, datetime.datetime):
-        value = value.date()
-    if not isinstance(value, datetime.date):
-        try:
-            value = datetime.date.fromisoformat(str(value))
-        except ValueError:
-            raise Invalid({name: [_("Enter a date as YYYY-MM-DD.")]}) from None
-    return value
-
-
-def _money(data: dict, name: str) -> Decimal | None:
-    value = data.get(name)
-    if value in (None, ""):
-        return None
-    try:
-        amount = Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        raise Invalid({name: [_("Enter an amount in yuan.")]}) from None
-    if not amount.is_finite() or amount < 0 or amount >= Decimal("100000000"):
-        raise Invalid({name: [_("Enter an amount in yuan.")]})
-    return amount.quantize(Decimal("0.01"))
 
 
 # --- Courses --------------------------------------------------------------------------------
