@@ -176,10 +176,7 @@ def _registry(p: Period) -> list[Group]:
     )
     registered_at_end = (
         (Q(status="registered", registered_on__lte=d) & ~Q(pk__in=changed_after))
-        | (
-            Q(status__in=["lifted", "closed"], registered_on__lte=d, ended_on__gt=d)
-            & Q(no_history)
-        )
+        | (Q(status__in=["lifted", "closed"], registered_on__lte=d, ended_on__gt=d) & Q(no_history))
         | (Q(pk__in=changed_after) & Q(Exact(last_status, "approved")))
     )
 
@@ -358,7 +355,9 @@ def _funds(p: Period) -> list[Group]:
             Q(account__kind="fund", booked_on__gte=p.date_from),
             {
                 "funds.income": Measure(in_period & INCOME_LINES, kind="sum", field="amount"),
-                "funds.spent": Measure(in_period & SPENT_LINES, kind="sum", field="amount", sign=-1),
+                "funds.spent": Measure(
+                    in_period & SPENT_LINES, kind="sum", field="amount", sign=-1
+                ),
                 "funds.after": Measure(Q(booked_on__gt=p.date_to), kind="sum", field="amount"),
             },
             live=False,
@@ -486,7 +485,8 @@ def _shape(flat: dict, sections, by_fund: dict | None) -> dict:
             "spent": _money(flat["funds.spent"]),
             "balance": _money(balance),
             "by_fund": {
-                code: {k: _money(v) for k, v in row.items()} for code, row in (by_fund or {}).items()
+                code: {k: _money(v) for k, v in row.items()}
+                for code, row in (by_fund or {}).items()
             },
         }
     return out
@@ -557,7 +557,9 @@ def figure_keys() -> list[str]:
     return [k for k in keys if k not in ("funds.now", "funds.after")] + ["funds.balance"]
 
 
-def records(key: str, *, user, org_unit=None, date_from, date_to, fund: str = "") -> models.QuerySet:
+def records(
+    key: str, *, user, org_unit=None, date_from, date_to, fund: str = ""
+) -> models.QuerySet:
     """The records behind one figure, scoped: their count (or, for amounts, the sum of their
     amounts) equals the figure. Unknown keys raise KeyError."""
     period = Period(date_from, date_to)
