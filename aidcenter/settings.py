@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "training",
     "legal",
     "funds",
+    "stats",
 ]
 
 MIDDLEWARE = [

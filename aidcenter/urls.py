@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from aidcenter import views
 from aidcenter.api_urls import router
 from aidcenter.api_views import ChangeFeedView
+from stats.api import StatsSummaryView
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -17,8 +18,10 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/sync/changes/", ChangeFeedView.as_view(), name="sync-changes"),
+    path("api/v1/stats/summary/", StatsSummaryView.as_view(), name="stats-summary"),
     path("api/v1/", include(router.urls)),
     path("", include("cases.urls")),
+    path("", include("stats.urls")),
 ]
 
 handler404 = "aidcenter.views.not_found"

@@ -628,3 +628,18 @@ def by_unit(*, user, org_unit, date_from, date_to, sections=None) -> list[tuple]
             flat["funds.balance"] = flat["funds.now"] - flat["funds.after"]
         rows.append((unit, flat))
     return rows
+
+
+def flat(*, user, org_unit=None, date_from, date_to, sections=None) -> dict:
+    """Every figure under its dotted key (funds' balance included): for the pages."""
+    values = compute(Period(date_from, date_to), units_for(user, org_unit), sections)
+    if "funds.now" in values:
+        values["funds.balance"] = values.pop("funds.now") - values.pop("funds.after")
+    return values
+
+
+def year_before(day: datetime.date) -> datetime.date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
