@@ -137,3 +137,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
         for key in queryset:
             key.revoke()
         messages.success(request, _("Keys revoked; they stop working at once."))
+
+
+# Login security (authenticators, lockouts) for the administrator role.
+from aidcenter import otp_admin  # noqa: E402, F401

@@ -7,6 +7,8 @@ Environment:
   ALLOWED_HOSTS    comma-separated (default: localhost names when DEBUG=1)
   CSRF_TRUSTED_ORIGINS  comma-separated origins, e.g. https://aid.example.gov.cn
   SECURE_SSL       1 behind TLS: secure cookies, HSTS, redirect to https
+  TRUSTED_PROXIES  proxies in front that append X-Forwarded-For (default 1 with SECURE_SSL)
+  LOGIN_FAILURE_LIMIT, LOGIN_LOCKOUT_MINUTES   wrong passwords before a lock (5), its length (15)
   PRIVATE_ROOT     where uploaded documents are kept, outside the web root
   API_KEY_RATE     throttle per API key, DRF syntax (default 1500/min; the contract needs ≥ 1200)
 """
@@ -14,6 +16,7 @@ Environment:
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -75,6 +78,10 @@ INSTALLED_APPS = [
     "pghistory.admin",
     "django_tasks",
     "django_tasks_db",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "csp",
     "aidcenter",
     "cases",
     "jobs",
@@ -86,6 +93,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "aidcenter.middleware.RejectNulBytesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -94,9 +102,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "aidcenter.security.RequireOTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "pghistory.middleware.HistoryMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
 
 ROOT_URLCONF = "aidcenter.urls"
@@ -167,6 +178,27 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 SESSION_COOKIE_AGE = 8 * 60 * 60  # one working day
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# django-axes first: it refuses a locked-out account before the password is even checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Five wrong passwords in a row lock for 15 minutes the username they were typed for (guessing
+# one account) and the address they came from (trying one password on many accounts). A login
+# that succeeds clears the count of its username and its address, so a sub-center's clerks
+# behind one router are not locked by each other's typos; a wrong attempt during the lock
+# starts it again. `manage.py axes_reset_username NAME` or the admin unlocks at once.
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "aidcenter.security.client_ip"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "aidcenter.security.lockout_response"
+AXES_VERBOSE = False
+# The second factor (TOTP) for administrators, fund approvers and fund managers:
+# aidcenter/security.py says who, aidcenter/otp_views.py runs the steps.
+OTP_TOTP_ISSUER = "职工援助服务中心"
+OTP_TOTP_THROTTLE_FACTOR = 2  # wrong codes: 2 s, 4 s, 8 s … before the next try
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
@@ -185,10 +217,30 @@ SECURE_HSTS_SECONDS = 31536000 if SECURE_SSL else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_SSL
 SECURE_HSTS_PRELOAD = SECURE_SSL
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if SECURE_SSL else None
+# Lockout by address: behind TLS proxies the client is what they appended to X-Forwarded-For.
+TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "1" if SECURE_SSL else "0"))
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# Content Security Policy (django-csp 4.x format): everything from this server only, no
+# inline script or style anywhere (our pages, the admin, the API docs), no frames, no plugins.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],  # the admin's and Swagger UI's icons are data: URIs
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 # --- History (pghistory: trigger-written, so admin edits and bulk updates are kept too) ----
 PGHISTORY_ADMIN_MODEL = "pghistory.Events"

@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from aidcenter import views
+from aidcenter import otp_views, views
 from aidcenter.api_urls import router
 from aidcenter.api_views import ChangeFeedView
 from stats.api import StatsSummaryView
@@ -13,10 +13,19 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/otp/", otp_views.otp_verify, name="otp-verify"),
+    path("accounts/otp/setup/", otp_views.otp_setup, name="otp-setup"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path(
+        "api/docs/",
+        # Split view + our template: Swagger UI's script and style come from files (strict CSP).
+        SpectacularSwaggerSplitView.as_view(
+            url_name="api-schema", template_name="api/swagger_ui.html"
+        ),
+        name="api-docs",
+    ),
     path("api/v1/sync/changes/", ChangeFeedView.as_view(), name="sync-changes"),
     path("api/v1/stats/summary/", StatsSummaryView.as_view(), name="stats-summary"),
     path("api/v1/", include(router.urls)),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from aidcenter.models import OrgUnit
+from aidcenter.security import seed_demo_device
 from aidcenter.services import staff_create_or_update
 
 CITY = ("SH", "上海市总工会职工援助服务中心")
@@ -75,6 +76,8 @@ def seed_orgs_and_staff() -> None:
     for code, name, parent in AID_POINTS:
         _unit(code, name, "aid_point", by_code[parent])
     for username, name, role, unit in STAFF:
-        staff_create_or_update(
+        user = staff_create_or_update(
             username=username, role=role, unit_code=unit, password=DEMO_PASSWORD, name=name
         )
+        # Roles with a second factor get an authenticator whose code demo_logins prints.
+        seed_demo_device(user)
