@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from aidcenter import otp_views, views
+from aidcenter import excel_views, otp_views, views
 from aidcenter.api_urls import router
 from aidcenter.api_views import ChangeFeedView
 from stats.api import StatsSummaryView
@@ -16,6 +16,9 @@ urlpatterns = [
     path("accounts/otp/", otp_views.otp_verify, name="otp-verify"),
     path("accounts/otp/setup/", otp_views.otp_setup, name="otp-setup"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("excel/jobs/", excel_views.job_list, name="excel-jobs"),
+    path("excel/jobs/<uuid:pk>/", excel_views.job_page, name="excel-job"),
+    path("excel/jobs/<uuid:pk>/download/", excel_views.job_download, name="excel-job-download"),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cases import desk_views, views
+from cases import desk_views, import_views, views
 
 app_name = "cases"
 urlpatterns = [
@@ -15,4 +15,7 @@ urlpatterns = [
     path("cases/<uuid:pk>/receipt/", desk_views.receipt, name="receipt"),
     path("cases/<uuid:pk>/<slug:action>/", desk_views.case_act, name="case-act"),
     path("queue/", desk_views.queue_page, name="queue"),
+    path("queue/export.xlsx", import_views.queue_export, name="queue-export"),
+    path("people/import/", import_views.registry_import, name="registry-import"),
+    path("people/import/template.xlsx", import_views.registry_template, name="registry-template"),
 ]

@@ -1,4 +1,5 @@
-"""Excel import of vacancies: a downloadable template; every row checked, errors reported by row
+"""Excel import of vacancies (reading through the shared layer, aidcenter/imports.py): a
+downloadable template; every row checked, errors reported by row
 number in the clerk's language; all rows saved in one transaction or none; importing the same
 file again changes nothing (each row's content is its key)."""
 
@@ -12,8 +13,9 @@ import json
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 
+from aidcenter import imports as shared
 from aidcenter.errors import Invalid
 from aidcenter.models import OrgUnit
 from aidcenter.roles import Action
@@ -63,39 +65,21 @@ def template_bytes() -> bytes:
     return buffer.getvalue()
 
 
-def _read_rows(upload) -> list[tuple[int, dict]]:
-    """The non-empty data rows with their spreadsheet row numbers; Invalid for a file that is
-    not a readable .xlsx (whatever openpyxl or zipfile raise on it)."""
-    broken = _("This file is not an Excel workbook (.xlsx) that can be read.")
-    if upload.size > MAX_BYTES:
-        raise Invalid({"file": [_("The file is larger than 5 MB.")]})
-    try:
-        workbook = load_workbook(io.BytesIO(upload.read()), read_only=True, data_only=True)
-        sheet = workbook.worksheets[0]
-        raw_rows = list(sheet.iter_rows(min_row=2, max_row=MAX_ROWS + 2, values_only=True))
-        workbook.close()
-    except Exception:  # noqa: BLE001 - a broken upload is the clerk's problem to fix, not a 500
-        raise Invalid({"file": [broken]}) from None
-    rows = []
-    for offset, values in enumerate(raw_rows):
-        values = list(values or ())[: len(COLUMNS)]
-        if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
-            continue
-        values += [None] * (len(COLUMNS) - len(values))
-        rows.append((offset + 2, dict(zip([k for k, _h in COLUMNS], values, strict=True))))
-    if len(rows) > MAX_ROWS:
-        raise Invalid({"file": [_("Import at most %(n)d rows at a time.") % {"n": MAX_ROWS}]})
-    if not rows:
-        raise Invalid({"file": [_("The file has no vacancy rows below the header.")]})
-    return rows
+def _read_rows(upload) -> tuple[list[tuple[int, dict]], list[str]]:
+    """The non-empty data rows with their spreadsheet row numbers, and the row errors found in
+    reading (formula cells); Invalid for a file that cannot be imported at all (the shared
+    reader, aidcenter/imports.py). Rows are read by position: the header is not checked."""
+    return shared.read_rows(
+        upload,
+        columns=[shared.Column(key, header) for key, header in COLUMNS],
+        max_rows=MAX_ROWS,
+        max_bytes=MAX_BYTES,
+        check_header=False,
+        empty_message=_("The file has no vacancy rows below the header."),
+    )
 
 
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
+_text = shared.text
 
 
 def _clean_row(row: dict, *, by, fairs: dict) -> dict:
@@ -156,10 +140,10 @@ def vacancies_import(*, by, org_unit: OrgUnit, upload) -> dict[str, int]:
     created and how many rows were already imported before (and left unchanged)."""
     services._require(by, Action.RUN_SERVICES)
     services._require_unit(by, org_unit)
-    rows = _read_rows(upload)
+    rows, errors = _read_rows(upload)
     fairs = {str(f.pk): f for f in JobFair.objects.filter(org_unit_id=org_unit.pk)}
     named = set(Employer.objects.values_list("credit_code", flat=True))
-    errors, cleaned, seen = [], [], {}
+    cleaned, seen = [], {}
     for number, row in rows:
         try:
             clean = _clean_row(row, by=by, fairs=fairs)
