@@ -138,9 +138,11 @@ def read_rows(
                     continue
                 for index, c in enumerate(cells[: len(columns)]):
                     if getattr(c, "data_type", None) == "f":
+                        cell = f"{get_column_letter(index + 1)}{number}"
+                        message = _("the cell %(cell)s holds a formula; paste values only.")
                         errors.append(
-                            _("Row %(row)d: the cell %(cell)s holds a formula; paste values only.")
-                            % {"row": number, "cell": f"{get_column_letter(index + 1)}{number}"}
+                            _("Row %(row)d: %(message)s")
+                            % {"row": number, "message": message % {"cell": cell}}
                         )
                 values += [None] * (len(columns) - len(values))
                 rows.append((number, dict(zip(keys, values, strict=True))))

@@ -75,7 +75,7 @@ MEMBER_FIELDS = ("relation", "school", "health_note")
 
 
 def _example_rows() -> list[list]:
-    head, child = "110105194912310021", "11010520100101001X"
+    head, child = "310107197003150106", "310107201009010138"
     return [
         [
             head,
