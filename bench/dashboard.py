@@ -35,7 +35,8 @@ def add_year(conn, year: int, cases: int) -> None:
     with conn.transaction():
         conn.execute("SET LOCAL session_replication_role = replica")
         conn.execute("DELETE FROM cases_case WHERE reference LIKE %s", [marker])
-        units = [r[0] for r in conn.execute("SELECT id FROM aidcenter_orgunit WHERE parent_id IS NOT NULL")]
+        rows = conn.execute("SELECT id FROM aidcenter_orgunit WHERE parent_id IS NOT NULL")
+        units = [r[0] for r in rows]
         user = conn.execute("SELECT min(id) FROM auth_user").fetchone()[0]
         conn.execute(
             """
@@ -44,7 +45,8 @@ def add_year(conn, year: int, cases: int) -> None:
                 category, urgency, summary, status, accept_due_on, acceptance, due_on,
                 extended_to, extension_reason, resolved_at, closed_at, satisfaction,
                 follow_up_remarks)
-            SELECT gen_random_uuid(), (%(units)s::bigint[])[1 + i %% cardinality(%(units)s::bigint[])],
+            SELECT gen_random_uuid(),
+                (%(units)s::bigint[])[1 + i %% cardinality(%(units)s::bigint[])],
                 1, now(), now(), NULL, '', 'BENCH-' || %(year)s || '-' || i,
                 (ARRAY['walk_in','hotline','letter','online','referral'])[1 + i %% 5], '',
                 r.at, %(user)s, 'other', 'normal', '案', CASE WHEN i %% 5 = 0 THEN 'open'
@@ -64,7 +66,8 @@ def add_year(conn, year: int, cases: int) -> None:
         conn.execute(
             """
             INSERT INTO cases_fileevent (org_unit_id, worker_id, kind, "on", by_id, at, note)
-            SELECT org_unit_id, id, 'approved', make_date(%(year)s::int, (1 + n %% 12)::int, (1 + n %% 28)::int),
+            SELECT org_unit_id, id, 'approved',
+                   make_date(%(year)s::int, (1 + n %% 12)::int, (1 + n %% 28)::int),
                    %(user)s, now(), 'bench'
             FROM (SELECT w.*, row_number() OVER (ORDER BY id) n FROM cases_worker w
                   WHERE status = 'registered') w WHERE n %% 20 = 0

@@ -24,9 +24,13 @@ COLOURS = ["#417690", "#d97706", "#15803d", "#b91c1c"]
 logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
 
 
-def monthly_svg(*, title: str, lines: list[tuple[str, list[float]]], month_label: str) -> bytes:
-    """One line per (label, twelve monthly values)."""
+def monthly_svg(
+    *, title: str, lines: list[tuple[str, list[float | None]]], month_label: str
+) -> bytes:
+    """One line per (label, twelve monthly values); None (a month to come) is left blank."""
     import warnings
+
+    from matplotlib.ticker import FuncFormatter
 
     with matplotlib.rc_context(
         {
@@ -39,28 +43,28 @@ def monthly_svg(*, title: str, lines: list[tuple[str, list[float]]], month_label
             "axes.spines.right": False,
         }
     ):
-        figure = Figure(figsize=(5.2, 2.8), dpi=100)
+        figure = Figure(figsize=(5.2, 2.8), dpi=100, layout="constrained")
         FigureCanvasSVG(figure)
         axes = figure.add_subplot()
         months = list(range(1, 13))
         for index, (label, values) in enumerate(lines):
             axes.plot(
                 months,
-                values,
+                [float("nan") if v is None else v for v in values],
                 marker="o",
                 markersize=3,
                 linewidth=1.8,
                 color=COLOURS[index % len(COLOURS)],
                 label=label,
             )
-        axes.set_title(title, loc="left", fontsize=11)
+        figure.suptitle(title, x=0.02, ha="left", fontsize=11)
         axes.set_xticks(months)
         axes.set_xlabel(month_label)
         axes.set_xlim(0.5, 12.5)
         axes.set_ylim(bottom=0)
+        axes.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
         axes.grid(axis="y", color="#dddddd", linewidth=0.6)
-        axes.legend(loc="upper left", frameon=False, fontsize=9)
-        figure.tight_layout()
+        figure.legend(loc="outside upper right", ncols=len(lines), frameon=False, fontsize=9)
         out = io.BytesIO()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

@@ -186,9 +186,9 @@ def _registry(p: Period) -> list[Group]:
 
     stock = {
         "registry.registered": Measure(),
+        "registry.migrant": Measure(Q(person__is_migrant=True)),
         **{f"registry.by_level.{v}": Measure(Q(hardship_level=v)) for v in LEVELS},
         **{f"registry.by_main_cause.{v}": Measure(Q(main_cause=v)) for v in CAUSES},
-        "registry.migrant": Measure(Q(person__is_migrant=True)),
     }
     flows = {
         "registry.new": Measure(moved("approved", Q(registered_on__range=p.days))),
@@ -591,13 +591,19 @@ def records(
 
 # --- Series and breakdowns -------------------------------------------------------------------
 def monthly(*, user, org_unit=None, year: int, keys: Iterable[str]) -> dict[str, list]:
-    """Each figure month by month (flows within the month, stocks at its end)."""
+    """Each figure month by month (flows within the month, stocks at its end); None for the
+    months still to come."""
     keys = list(keys)
     sections = sorted({k.split(".", 1)[0] for k in keys})
     units = units_for(user, org_unit)
     series: dict[str, list] = {k: [] for k in keys}
+    today = timezone.localdate(timezone=TZ)
     for month in range(1, 13):
         period = month_period(year, month)
+        if period.date_from > today:  # a month still to come has no figures yet
+            for k in keys:
+                series[k].append(None)
+            continue
         flat = compute(period, units, sections)
         if "funds" in sections:
             flat["funds.balance"] = flat["funds.now"] - flat["funds.after"]

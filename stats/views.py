@@ -289,7 +289,9 @@ def chart(request, key):
     series = figures.monthly(user=request.user, org_unit=unit, year=int(raw), keys=keys)
     svg = charts.monthly_svg(
         title=f"{SECTIONS[key]} · {raw}",
-        lines=[(str(LABELS[k]), [float(v or 0) for v in series[k]]) for k in keys],
+        lines=[
+            (str(LABELS[k]), [None if v is None else float(v) for v in series[k]]) for k in keys
+        ],
         month_label=_("month"),
     )
     response = HttpResponse(svg, content_type="image/svg+xml")
