@@ -101,21 +101,29 @@ def write(target, export: Export, *, progress: Callable[[int], None] | None = No
     """Write the export as .xlsx into `target` (a path or a binary file); answer the row count.
 
     `progress(n)` is called every few thousand rows."""
+    return write_sheets(target, [export], progress=progress)
+
+
+def write_sheets(target, sheets: list[Export], *, progress=None) -> int:
+    """Several exports, one sheet each, in one workbook; answer the first sheet's row count."""
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(sheet_title(export.title))
-    sheet.append([cell(h) for h in export.header])
-    mask = not export.full_ids
-    append = sheet.append
-    written = 0
-    for row in export.rows:
-        append([cell(v, mask_ids=mask) for v in row])
-        written += 1
-        if written >= EXPORT_LIMIT:
-            break
-        if progress is not None and written % PROGRESS_EVERY == 0:
-            progress(written)
+    counts = []
+    for export in sheets:
+        sheet = workbook.create_sheet(sheet_title(export.title))
+        sheet.append([cell(h) for h in export.header])
+        mask = not export.full_ids
+        append = sheet.append
+        written = 0
+        for row in export.rows:
+            append([cell(v, mask_ids=mask) for v in row])
+            written += 1
+            if written >= EXPORT_LIMIT:
+                break
+            if progress is not None and written % PROGRESS_EVERY == 0:
+                progress(written)
+        counts.append(written)
     workbook.save(target)
-    return written
+    return counts[0] if counts else 0
 
 
 def xlsx_bytes(title: str, header: list, rows, *, full_ids: bool = True) -> bytes:

@@ -112,10 +112,11 @@ def read_rows(
     max_bytes: int = MAX_BYTES,
     check_header: bool = True,
     empty_message: str = "",
+    header_out: list | None = None,
 ) -> tuple[list[tuple[int, dict]], list[str]]:
     """The non-empty data rows of the first sheet, each with its spreadsheet row number, and
     the row errors found while reading (formula cells). Invalid for a file that cannot be
-    imported at all."""
+    imported at all. `header_out`, when given, receives the header row's values."""
     if (getattr(upload, "size", None) or 0) > max_bytes:
         _check_container(b"x" * (max_bytes + 1), max_bytes=max_bytes)  # the size message
     content = _content(upload)
@@ -158,6 +159,8 @@ def read_rows(
         ) from None
     if header is None or (not rows and all(_blank(v) for v in header)):
         raise _file_error(empty_message or _("The sheet is empty."))
+    if header_out is not None:
+        header_out.extend(header)
     if check_header and not _headers_match(header, columns):
         raise _file_error(
             _(
