@@ -10,6 +10,8 @@ Environment:
   TRUSTED_PROXIES  proxies in front that append X-Forwarded-For (default 1 with SECURE_SSL)
   LOGIN_FAILURE_LIMIT, LOGIN_LOCKOUT_MINUTES   wrong passwords before a lock (5), its length (15)
   PRIVATE_ROOT     where uploaded documents are kept, outside the web root
+  DATABASE_REPLICA_URL  postgres://… of a read replica for dashboards (aidcenter/dbrouter.py)
+  PGBOUNCER        1 when DATABASE_URL points at PgBouncer in transaction mode
   API_KEY_RATE     throttle per API key, DRF syntax (default 1500/min; the contract needs ≥ 1200)
 """
 
@@ -143,6 +145,20 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # Several test runs may share one server (developers working side by side): each names its own.
 if os.environ.get("TEST_DB_NAME"):
     DATABASES["default"]["TEST"] = {"NAME": os.environ["TEST_DB_NAME"]}
+# A read replica for dashboards and reports (aidcenter/dbrouter.py); tests mirror the primary.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = {
+        **dj_database_url.parse(os.environ["DATABASE_REPLICA_URL"], conn_max_age=60),
+        "CONN_HEALTH_CHECKS": True,
+        "TEST": {"MIRROR": "default"},
+    }
+DATABASE_ROUTERS = ["aidcenter.dbrouter.ReplicaRouter"]
+# Behind PgBouncer in transaction mode (docs/DEPLOYMENT.md) a server connection serves another
+# client after each transaction: no server-side cursors, no prepared statements kept on it.
+if env_bool("PGBOUNCER", False):
+    for alias in DATABASES.values():
+        alias["DISABLE_SERVER_SIDE_CURSORS"] = True
+        alias["OPTIONS"] = {**alias.get("OPTIONS", {}), "prepare_threshold": None}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Language and time ---------------------------------------------------------------------
