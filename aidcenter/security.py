@@ -25,7 +25,7 @@ DEVICE_NAME = "authenticator"
 
 # Paths an account that still owes its code may reach: the steps of logging in and out,
 # the language switch, static files and the health probe.
-_EXEMPT_NAMES = ("login", "logout", "otp-verify", "otp-setup", "set_language", "healthz")
+_EXEMPT_NAMES = ("login", "logout", "otp-verify", "otp-setup", "set_language", "healthz", "metrics")
 _EXEMPT_PREFIXES = ("/static/", "/admin/logout/", "/admin/jsi18n/")
 
 

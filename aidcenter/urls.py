@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from aidcenter import excel_views, otp_views, views
+from aidcenter import excel_views, metrics, otp_views, views
 from aidcenter.api_urls import router
 from aidcenter.api_views import ChangeFeedView
 from stats.api import StatsSummaryView
@@ -11,6 +11,7 @@ from stats.api import StatsSummaryView
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("metrics", metrics.metrics, name="metrics"),
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/otp/", otp_views.otp_verify, name="otp-verify"),

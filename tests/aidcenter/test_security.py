@@ -447,3 +447,40 @@ def test_hsts_and_headers_on_a_tls_request(client, db, settings):
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Referrer-Policy"] == "same-origin"
     assert response["Cross-Origin-Opener-Policy"] == "same-origin"
+
+
+# --- Monitoring: /metrics ------------------------------------------------------------------
+
+SAMPLE = re.compile(r"^[a-z_]+(\{[a-z_]+=\"[A-Z]+\"\})? -?[0-9.e+]+$")
+
+
+def _gauge(body: str, name: str) -> float:
+    return float(re.search(rf"^{name} (\S+)$", body, re.M).group(1))
+
+
+def test_metrics_from_loopback_in_prometheus_text(client, staff, settings):
+    settings.TRUSTED_PROXIES = 0
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        login(client, "desk_b", "wrong-password", REMOTE_ADDR="10.9.9.9")
+    response = client.get("/metrics")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/plain; version=0.0.4")
+    body = response.content.decode()
+    samples = [ln for ln in body.splitlines() if not ln.startswith("#")]
+    assert samples and all(SAMPLE.match(ln) for ln in samples), samples
+    assert _gauge(body, "aidcenter_database_up") == 1
+    assert _gauge(body, "aidcenter_login_lockouts") >= 1
+    assert 'aidcenter_tasks{status="READY"}' in body
+    assert "desk_b" not in body and "10.9.9.9" not in body
+
+
+def test_metrics_are_internal(client, db, settings, monkeypatch):
+    settings.TRUSTED_PROXIES = 0
+    assert client.get("/metrics", REMOTE_ADDR="192.0.2.7").status_code == 404
+    settings.TRUSTED_PROXIES = 1  # behind a proxy loopback means nothing
+    assert client.get("/metrics").status_code == 404
+    monkeypatch.setenv("METRICS_TOKEN", "s3cret-scraper-token")
+    assert client.get("/metrics").status_code == 404
+    assert client.get("/metrics", HTTP_AUTHORIZATION="Bearer wrong").status_code == 404
+    ok = client.get("/metrics", HTTP_AUTHORIZATION="Bearer s3cret-scraper-token")
+    assert ok.status_code == 200 and "aidcenter_database_up 1" in ok.content.decode()
