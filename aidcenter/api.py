@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
+from aidcenter.api_strict import StrictModelSerializer, is_json_body
 from aidcenter.errors import DomainError, Invalid
 from aidcenter.models import OrgUnit
 from aidcenter.scope import in_scope, scoped
@@ -43,7 +44,7 @@ class CallerUnitDefault:
         return getattr(getattr(user, "staff", None), "org_unit", None)
 
 
-class SyncedSerializer(serializers.ModelSerializer):
+class SyncedSerializer(StrictModelSerializer):
     """Fields every synced record has (API.md "Records that sync")."""
 
     id = serializers.UUIDField(required=False)
@@ -125,7 +126,8 @@ class SyncedViewSet(
         seen = request.data.get("version") if isinstance(request.data, dict) else None
         if seen is None:
             raise Invalid({"version": [_("This field is required.")]})
-        if isinstance(seen, bool) or not isinstance(seen, int | str) or not str(seen).isdigit():
+        allowed = int if is_json_body(request.data) else int | str
+        if isinstance(seen, bool) or not isinstance(seen, allowed) or not str(seen).isdigit():
             raise Invalid({"version": [_("A valid integer is required.")]})
         with transaction.atomic():
             record = self.get_object()

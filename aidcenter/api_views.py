@@ -8,12 +8,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from aidcenter import feed
+from aidcenter.api_strict import StrictModelSerializer, StrictSerializer
 from aidcenter.models import AccessLog, OrgUnit
 from aidcenter.pii import log_access
 from aidcenter.scope import scoped
 
 
-class OrgUnitSerializer(serializers.ModelSerializer):
+class OrgUnitSerializer(StrictModelSerializer):
     parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
 
     class Meta:
@@ -35,12 +36,12 @@ class OrgUnitViewSet(viewsets.ReadOnlyModelViewSet):
         return scoped(self.request.user, OrgUnit.objects.select_related("parent"))
 
 
-class ChangeFeedQuery(serializers.Serializer):
+class ChangeFeedQuery(StrictSerializer):
     since = serializers.CharField(required=False, allow_blank=True, max_length=100)
     limit = serializers.IntegerField(required=False, min_value=1, max_value=1000, default=500)
 
 
-class ChangeSerializer(serializers.Serializer):
+class ChangeSerializer(StrictSerializer):
     resource = serializers.CharField()
     id = serializers.CharField()
     op = serializers.ChoiceField(choices=["upsert", "delete"])
@@ -49,7 +50,7 @@ class ChangeSerializer(serializers.Serializer):
     data = serializers.DictField(allow_null=True)
 
 
-class ChangeFeedSerializer(serializers.Serializer):
+class ChangeFeedSerializer(StrictSerializer):
     changes = ChangeSerializer(many=True)
     next_cursor = serializers.CharField()
     has_more = serializers.BooleanField()

@@ -273,9 +273,15 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["aidcenter.api_policy.RolePermission"],
     "DEFAULT_PAGINATION_CLASS": "aidcenter.api_policy.Pagination",
+    # JSON bodies are type-checked against the schema (aidcenter/api_strict.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "aidcenter.api_strict.JSONBodyParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "aidcenter.api_strict.StrictFilterBackend",
         "rest_framework.filters.OrderingFilter",
         "rest_framework.filters.SearchFilter",
     ],

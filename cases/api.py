@@ -24,6 +24,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from aidcenter.api import SyncedSerializer, SyncedViewSet
+from aidcenter.api_strict import StrictSerializer
 from aidcenter.errors import Invalid, Refused
 from aidcenter.models import AccessLog
 from aidcenter.pii import log_access, sees_full_ids
@@ -130,11 +131,11 @@ def active_file_subquery():
     )
 
 
-class SearchSerializer(serializers.Serializer):
+class SearchSerializer(StrictSerializer):
     q = serializers.CharField(max_length=50, trim_whitespace=True)
 
 
-class LookupSerializer(serializers.Serializer):
+class LookupSerializer(StrictSerializer):
     national_id = serializers.CharField(max_length=32)
 
 
@@ -312,22 +313,22 @@ class WorkerFilter(filters.FilterSet):
         return queryset.filter(overdue) if value else queryset.exclude(overdue)
 
 
-class ActionSerializer(serializers.Serializer):
+class ActionSerializer(StrictSerializer):
     opinion = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
 
-class EndSerializer(serializers.Serializer):
+class EndSerializer(StrictSerializer):
     reason = serializers.ChoiceField(choices=Worker.EndReason.choices)
     on = serializers.DateField()
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
 
-class ReviewSerializer(serializers.Serializer):
+class ReviewSerializer(StrictSerializer):
     on = serializers.DateField()
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
 
-class DocumentSerializer(serializers.Serializer):
+class DocumentSerializer(StrictSerializer):
     id = serializers.UUIDField(read_only=True)
     kind = serializers.ChoiceField(choices=documents.KINDS)
     file = serializers.FileField(write_only=True)
@@ -676,32 +677,32 @@ class CaseFilter(filters.FilterSet):
         return queryset.filter(desk.overdue_q()) if value else queryset.exclude(desk.overdue_q())
 
 
-class MoveSerializer(serializers.Serializer):
+class MoveSerializer(StrictSerializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
 
-class DecideSerializer(serializers.Serializer):
+class DecideSerializer(StrictSerializer):
     accept = serializers.BooleanField()
     on = serializers.DateField(required=False)
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
 
-class ExtendSerializer(serializers.Serializer):
+class ExtendSerializer(StrictSerializer):
     days = serializers.IntegerField(min_value=1, max_value=desk.PETITION_MAX_EXTENSION_DAYS)
     reason = serializers.CharField(max_length=2000)
 
 
-class FollowUpSerializer(serializers.Serializer):
+class FollowUpSerializer(StrictSerializer):
     satisfaction = serializers.IntegerField(min_value=1, max_value=5, allow_null=True)
     remarks = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
 
-class ReferSerializer(serializers.Serializer):
+class ReferSerializer(StrictSerializer):
     target = serializers.CharField(max_length=20)
     data = serializers.DictField(required=False, child=serializers.CharField(max_length=200))
 
 
-class ReferralSerializer(serializers.Serializer):
+class ReferralSerializer(StrictSerializer):
     id = serializers.IntegerField(read_only=True)
     target = serializers.CharField()
     record_label = serializers.CharField()

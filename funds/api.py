@@ -25,6 +25,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from aidcenter.api import OrgUnitCodeField, SyncedSerializer, SyncedViewSet
+from aidcenter.api_strict import StrictModelSerializer, StrictSerializer
 from aidcenter.errors import Invalid
 from aidcenter.roles import Action, can
 from aidcenter.scope import scoped
@@ -92,7 +93,7 @@ class BankAccountField(serializers.CharField):
 
 
 # --- Funds ----------------------------------------------------------------------------------
-class FundSerializer(serializers.ModelSerializer):
+class FundSerializer(StrictModelSerializer):
     org_unit = OrgUnitCodeField()
     aid_types = serializers.ListField(
         child=serializers.ChoiceField(choices=AidType.choices), required=False
@@ -122,7 +123,7 @@ class FundSerializer(serializers.ModelSerializer):
         extra_kwargs = {"code": {"validators": []}}
 
 
-class IncomeSerializer(serializers.Serializer):
+class IncomeSerializer(StrictSerializer):
     amount = serializers.DecimalField(**MONEY_FIELD, min_value=Decimal("0.01"))
     received_on = serializers.DateField()
     source = serializers.CharField(max_length=200)
@@ -135,7 +136,7 @@ class IncomeResultSerializer(IncomeSerializer):
     transaction = serializers.IntegerField(source="transaction_id")
 
 
-class StatementSerializer(serializers.Serializer):
+class StatementSerializer(StrictSerializer):
     fund = serializers.CharField()
     period = serializers.DictField()
     opening_balance = serializers.CharField()
@@ -181,7 +182,7 @@ PERIOD_PARAMETERS = [
 
 
 # --- Funds II: budgets, the closed year, the audit pack -------------------------------------
-class BudgetLineSerializer(serializers.Serializer):
+class BudgetLineSerializer(StrictSerializer):
     aid_type = serializers.CharField()
     budget = serializers.DecimalField(**MONEY_FIELD, allow_null=True)
     paid = serializers.DecimalField(**MONEY_FIELD)
@@ -190,17 +191,17 @@ class BudgetLineSerializer(serializers.Serializer):
     left = serializers.DecimalField(**MONEY_FIELD, allow_null=True)
 
 
-class BudgetSetSerializer(serializers.Serializer):
+class BudgetSetSerializer(StrictSerializer):
     year = serializers.IntegerField(min_value=1900, max_value=2999)
     aid_type = serializers.ChoiceField(choices=AidType.choices, required=False, allow_blank=True)
     amount = serializers.DecimalField(**MONEY_FIELD, min_value=Decimal("0.00"))
 
 
-class CloseYearSerializer(serializers.Serializer):
+class CloseYearSerializer(StrictSerializer):
     year = serializers.IntegerField(min_value=1900, max_value=2999)
 
 
-class ClosedYearSerializer(serializers.ModelSerializer):
+class ClosedYearSerializer(StrictModelSerializer):
     fund = serializers.CharField(source="fund.code")
     closed_by = serializers.CharField(source="closed_by.username")
 
@@ -333,6 +334,7 @@ class FundViewSet(
     @extend_schema(
         parameters=[OpenApiParameter("year", int)],
         responses={(200, exports.XLSX): OpenApiResponse(description="The audit pack (.xlsx)")},
+        filters=False,
     )
     @action(detail=False, methods=["get"], url_path="audit-pack")
     def audit_pack(self, request):
@@ -348,7 +350,7 @@ class FundViewSet(
 
 
 # --- Aid applications -----------------------------------------------------------------------
-class ApprovalSerializer(serializers.ModelSerializer):
+class ApprovalSerializer(StrictModelSerializer):
     by = serializers.CharField(source="by.username")
 
     class Meta:
@@ -356,7 +358,7 @@ class ApprovalSerializer(serializers.ModelSerializer):
         fields = ["by", "decision", "opinion", "at"]
 
 
-class AidDocumentSerializer(serializers.ModelSerializer):
+class AidDocumentSerializer(StrictModelSerializer):
     uploaded_by = serializers.CharField(source="uploaded_by.username")
     # A plain string here: the upload form carries the enum (one schema component per set).
     kind = serializers.CharField()
@@ -367,7 +369,7 @@ class AidDocumentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class DocumentUploadSerializer(serializers.Serializer):
+class DocumentUploadSerializer(StrictSerializer):
     kind = serializers.ChoiceField(choices=AidDocument.Kind.choices)
     file = serializers.FileField()
 
@@ -459,17 +461,17 @@ class AidApplicationFilter(filters.FilterSet):
         fields = ["org_unit", "status", "aid_type", "person", "worker", "repeat_in_period"]
 
 
-class OpinionSerializer(serializers.Serializer):
+class OpinionSerializer(StrictSerializer):
     opinion = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
 
-class PaySerializer(serializers.Serializer):
+class PaySerializer(StrictSerializer):
     fund = ScopedFundField()
     method = serializers.ChoiceField(choices=PaymentMethod.choices, required=False)
     paid_on = serializers.DateField(required=False)
 
 
-class PaymentSerializer(serializers.ModelSerializer):
+class PaymentSerializer(StrictModelSerializer):
     org_unit = serializers.CharField(source="org_unit.code")
     fund = serializers.CharField(source="fund.code")
     bank_account = BankAccountField()
@@ -642,6 +644,7 @@ class AidApplicationViewSet(SyncedViewSet):
     @extend_schema(
         parameters=[OpenApiParameter("year", int, description="Campaign year (default: now).")],
         responses={(200, exports.XLSX): OpenApiResponse(description="Recipients as .xlsx")},
+        filters=False,
     )
     @action(detail=False, methods=["get"], url_path="schooling-recipients")
     def schooling_recipients(self, request):
@@ -673,7 +676,7 @@ class PaymentFilter(filters.FilterSet):
         fields = ["org_unit", "fund", "application", "person", "worker", "aid_type", "status"]
 
 
-class ReverseSerializer(serializers.Serializer):
+class ReverseSerializer(StrictSerializer):
     reason = serializers.CharField(max_length=2000)
     failed_transfer = serializers.BooleanField(default=False)
 
@@ -703,7 +706,7 @@ class PaymentViewSet(viewsets.ReadOnlyModelViewSet):
         return Response(self.get_serializer(self.get_queryset().get(pk=payment.pk)).data)
 
 
-class LedgerEntrySerializer(serializers.ModelSerializer):
+class LedgerEntrySerializer(StrictModelSerializer):
     fund = serializers.CharField(source="account.fund.code")
     account = serializers.CharField(source="account.kind")
     reverses = serializers.IntegerField(source="transaction.reverses_id", allow_null=True)
@@ -753,14 +756,14 @@ class LedgerViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 # --- Funds II: campaign batches -------------------------------------------------------------
-class BatchRunSerializer(serializers.ModelSerializer):
+class BatchRunSerializer(StrictModelSerializer):
     class Meta:
         model = BatchRun
         fields = ["id", "status", "total", "done", "error", "queued_at", "finished_at"]
         read_only_fields = fields
 
 
-class AidBatchSerializer(serializers.ModelSerializer):
+class AidBatchSerializer(StrictModelSerializer):
     org_unit = OrgUnitCodeField()
     fund = ScopedFundField()
     amount = serializers.DecimalField(
@@ -800,7 +803,7 @@ class AidBatchSerializer(serializers.ModelSerializer):
         read_only_fields = ["status", "built_at", "decided_at", "opinion", "last_error"]
 
 
-class BatchLineSerializer(serializers.ModelSerializer):
+class BatchLineSerializer(StrictModelSerializer):
     org_unit = serializers.CharField(source="org_unit.code")
     status = serializers.CharField(source="application.status", default=None)
 
@@ -927,7 +930,7 @@ class AidBatchViewSet(
 
 
 # --- Funds II: bank files -------------------------------------------------------------------
-class BankFileSerializer(serializers.ModelSerializer):
+class BankFileSerializer(StrictModelSerializer):
     fund = ScopedFundField()
     name = serializers.CharField(source="__str__", read_only=True)
     transfers = serializers.IntegerField(source="line_count", read_only=True)
@@ -951,11 +954,11 @@ class BankFileSerializer(serializers.ModelSerializer):
         read_only_fields = ["layout", "status", "created_at", "settled_at"]
 
 
-class BankResultSerializer(serializers.Serializer):
+class BankResultSerializer(StrictSerializer):
     file = serializers.FileField()
 
 
-class BankResultCountsSerializer(serializers.Serializer):
+class BankResultCountsSerializer(StrictSerializer):
     done = serializers.IntegerField()
     failed = serializers.IntegerField()
 
@@ -1020,7 +1023,7 @@ class BankFileViewSet(
 
 
 # --- Funds II: loans ------------------------------------------------------------------------
-class InstalmentSerializer(serializers.ModelSerializer):
+class InstalmentSerializer(StrictModelSerializer):
     loan = serializers.UUIDField(source="loan_id")
     borrower = serializers.CharField(source="loan.person.name")
 
@@ -1030,14 +1033,14 @@ class InstalmentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class LoanInstalmentLineSerializer(serializers.Serializer):
+class LoanInstalmentLineSerializer(StrictSerializer):
     number = serializers.IntegerField()
     due_on = serializers.DateField()
     amount = serializers.CharField()
     paid = serializers.CharField()
 
 
-class LoanSerializer(serializers.ModelSerializer):
+class LoanSerializer(StrictModelSerializer):
     org_unit = serializers.CharField(source="org_unit.code")
     fund = serializers.CharField(source="fund.code")
     outstanding = serializers.DecimalField(**MONEY_FIELD, read_only=True)
@@ -1074,12 +1077,12 @@ class LoanSerializer(serializers.ModelSerializer):
         ]
 
 
-class RepaySerializer(serializers.Serializer):
+class RepaySerializer(StrictSerializer):
     amount = serializers.DecimalField(**MONEY_FIELD, min_value=Decimal("0.01"))
     paid_on = serializers.DateField(required=False)
 
 
-class RepaymentSerializer(serializers.ModelSerializer):
+class RepaymentSerializer(StrictModelSerializer):
     class Meta:
         model = LoanRepayment
         fields = ["id", "loan", "amount", "paid_on", "transaction"]
@@ -1110,7 +1113,7 @@ class LoanViewSet(viewsets.ReadOnlyModelViewSet):
         repayment = loans.loan_repay(by=request.user, loan=self.get_object(), **form.validated_data)
         return Response(RepaymentSerializer(repayment).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(responses={200: InstalmentSerializer(many=True)})
+    @extend_schema(responses={200: InstalmentSerializer(many=True)}, filters=False)
     @action(detail=False, methods=["get"])
     def overdue(self, request):
         """Instalments due before today and not fully paid, oldest first."""

@@ -12,6 +12,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from aidcenter.api import CallerUnitDefault, OrgUnitCodeField, SyncedSerializer, SyncedViewSet
+from aidcenter.api_strict import StrictModelSerializer, StrictSerializer
 from aidcenter.roles import Action
 from cases.models import Person
 from jobs import imports, services
@@ -38,7 +39,7 @@ def _unit(record):
 
 
 # --- Employers ------------------------------------------------------------------------------
-class EmployerSerializer(serializers.ModelSerializer):
+class EmployerSerializer(StrictModelSerializer):
     version = serializers.IntegerField(read_only=True)
     credit_code = serializers.CharField(max_length=40)  # validated (and kept unique) by services
 
@@ -84,7 +85,7 @@ class EmployerViewSet(ExportMixin, CatalogueViewSet):
 
 
 # --- Job fairs ------------------------------------------------------------------------------
-class JobFairSerializer(serializers.ModelSerializer):
+class JobFairSerializer(StrictModelSerializer):
     version = serializers.IntegerField(read_only=True)
     org_unit = OrgUnitCodeField(default=CallerUnitDefault())
     employers = serializers.PrimaryKeyRelatedField(
@@ -160,7 +161,7 @@ class JobFairViewSet(ExportMixin, CatalogueViewSet):
 
 
 # --- Vacancies ------------------------------------------------------------------------------
-class VacancySerializer(serializers.ModelSerializer):
+class VacancySerializer(StrictModelSerializer):
     version = serializers.IntegerField(read_only=True)
     org_unit = OrgUnitCodeField(default=CallerUnitDefault())
     employer_name = serializers.CharField(source="employer.name", read_only=True)
@@ -201,23 +202,23 @@ class VacancyFilter(UnitFilter):
         fields = ["org_unit", "status", "employer", "job_fair", "opened_from", "opened_to"]
 
 
-class ImportSerializer(serializers.Serializer):
+class ImportSerializer(StrictSerializer):
     file = serializers.FileField()
     org_unit = OrgUnitCodeField(required=False)
 
 
-class ImportResultSerializer(serializers.Serializer):
+class ImportResultSerializer(StrictSerializer):
     created = serializers.IntegerField()
     unchanged = serializers.IntegerField()
 
 
-class VacancyMatchSerializer(serializers.Serializer):
+class VacancyMatchSerializer(StrictSerializer):
     score = serializers.IntegerField()
     reasons = serializers.ListField(child=serializers.DictField(child=serializers.CharField()))
     seeker = serializers.DictField()
 
 
-class SeekerMatchSerializer(serializers.Serializer):
+class SeekerMatchSerializer(StrictSerializer):
     score = serializers.IntegerField()
     reasons = serializers.ListField(child=serializers.DictField(child=serializers.CharField()))
     vacancy = serializers.DictField()
@@ -290,7 +291,8 @@ class VacancyViewSet(ExportMixin, CatalogueViewSet):
         )
 
     @extend_schema(
-        responses={(200, XLSX): OpenApiResponse(description="The import template (.xlsx)")}
+        responses={(200, XLSX): OpenApiResponse(description="The import template (.xlsx)")},
+        filters=False,
     )
     @action(detail=False, methods=["get"], url_path="import-template")
     def import_template(self, request):

@@ -19,6 +19,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from aidcenter.api import SyncedSerializer, SyncedViewSet
+from aidcenter.api_strict import StrictModelSerializer, StrictSerializer
 from aidcenter.roles import Action
 from aidcenter.scope import scoped
 from legal import deadlines, documents, exports, services
@@ -50,7 +51,7 @@ class ScopedPersonField(serializers.PrimaryKeyRelatedField):
         return scoped(self.context["request"].user, services.Person)
 
 
-class ClaimantSerializer(serializers.ModelSerializer):
+class ClaimantSerializer(StrictModelSerializer):
     person = ScopedPersonField()
     amount_claimed = serializers.DecimalField(**MONEY, required=False, default=Decimal("0.00"))
     amount_recovered = serializers.DecimalField(**MONEY, required=False)
@@ -61,13 +62,13 @@ class ClaimantSerializer(serializers.ModelSerializer):
         read_only_fields = ["eligibility"]
 
 
-class StageRecordSerializer(serializers.ModelSerializer):
+class StageRecordSerializer(StrictModelSerializer):
     class Meta:
         model = StageRecord
         fields = ["stage", "started_on", "ended_on", "result"]
 
 
-class LegalDocumentSerializer(serializers.ModelSerializer):
+class LegalDocumentSerializer(StrictModelSerializer):
     file = serializers.FileField(write_only=True)
     stage = serializers.ChoiceField(choices=Stage.choices, required=False)
 
@@ -191,19 +192,19 @@ class LegalCaseFilter(filters.FilterSet):
         return queryset.filter(services.deadline_q(value))
 
 
-class LegalMoveSerializer(serializers.Serializer):
+class LegalMoveSerializer(StrictSerializer):
     stage = serializers.ChoiceField(choices=Stage.choices)
     on = serializers.DateField(required=False)
     result = serializers.CharField(required=False, allow_blank=True, max_length=4000)
     outcome = serializers.ChoiceField(choices=Outcome.choices, required=False)
 
 
-class LegalAssignSerializer(serializers.Serializer):
+class LegalAssignSerializer(StrictSerializer):
     lawyer = serializers.PrimaryKeyRelatedField(queryset=Lawyer.objects.all(), allow_null=True)
     override_reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
 
-class LegalRestartSerializer(serializers.Serializer):
+class LegalRestartSerializer(StrictSerializer):
     on = serializers.DateField()
     # Checked by the service; a plain string here keeps one enum name for these codes in the
     # schema (the case's `limitation_restart_reason` carries it).
@@ -212,7 +213,7 @@ class LegalRestartSerializer(serializers.Serializer):
     )
 
 
-class LegalRecoverySerializer(serializers.Serializer):
+class LegalRecoverySerializer(StrictSerializer):
     person = ScopedPersonField()
     amount = serializers.DecimalField(
         max_digits=12,
@@ -408,7 +409,7 @@ class LegalCaseViewSet(SyncedViewSet):
 
 
 # --- Lawyers --------------------------------------------------------------------------------
-class DutySlotSerializer(serializers.ModelSerializer):
+class DutySlotSerializer(StrictModelSerializer):
     org_unit = serializers.SlugRelatedField(slug_field="code", read_only=True)
 
     class Meta:
@@ -416,7 +417,7 @@ class DutySlotSerializer(serializers.ModelSerializer):
         fields = ["org_unit", "weekday"]
 
 
-class LawyerSerializer(serializers.ModelSerializer):
+class LawyerSerializer(StrictModelSerializer):
     duty_days = DutySlotSerializer(many=True, read_only=True, source="duty_slots")
 
     class Meta:

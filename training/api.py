@@ -12,6 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from aidcenter.api import CallerUnitDefault, OrgUnitCodeField, SyncedSerializer, SyncedViewSet
+from aidcenter.api_strict import StrictModelSerializer, StrictSerializer
 from aidcenter.errors import Invalid
 from aidcenter.roles import Action
 from cases.models import Person
@@ -32,7 +33,7 @@ def _yes_no(value):
 
 
 # --- Courses --------------------------------------------------------------------------------
-class CourseSerializer(serializers.ModelSerializer):
+class CourseSerializer(StrictModelSerializer):
     version = serializers.IntegerField(read_only=True)
 
     class Meta:
@@ -68,7 +69,7 @@ class CourseViewSet(ExportMixin, CatalogueViewSet):
 
 
 # --- Classes --------------------------------------------------------------------------------
-class TrainingClassSerializer(serializers.ModelSerializer):
+class TrainingClassSerializer(StrictModelSerializer):
     version = serializers.IntegerField(read_only=True)
     org_unit = OrgUnitCodeField(default=CallerUnitDefault())
     course_name = serializers.CharField(source="course.name", read_only=True)
@@ -194,7 +195,7 @@ class EnrolmentFilter(filters.FilterSet):
         fields = ["org_unit", "training_class", "person", "status", "exam_passed"]
 
 
-class CompleteSerializer(serializers.Serializer):
+class CompleteSerializer(StrictSerializer):
     exam_passed = serializers.BooleanField(allow_null=True)
 
 
