@@ -7,6 +7,7 @@ SVG drawn by stats/charts.py and shown as images (no script, no inline style in 
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
@@ -189,8 +190,29 @@ def dashboard(request):
     return render(request, "stats/dashboard.html", context)
 
 
+PAGES = {  # records with a page of their own; the others open in the admin
+    "cases.Person": "cases:person",
+    "cases.Case": "cases:case",
+}
+DATE_FIELDS = (
+    "paid_on",
+    "received_at",
+    "held_on",
+    "reached_on",
+    "started_on",
+    "starts_on",
+    "issued_on",
+    "opened_on",
+    "recovered_on",
+    "booked_on",
+    "registered_on",
+)
+
+
 def _admin_url(obj) -> str:
     meta = obj._meta
+    if meta.label in PAGES:
+        return reverse(PAGES[meta.label], args=[obj.pk])
     try:
         return reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[obj.pk])
     except NoReverseMatch:
@@ -198,19 +220,7 @@ def _admin_url(obj) -> str:
 
 
 def _date_of(obj) -> datetime.date | None:
-    for name in (
-        "paid_on",
-        "received_at",
-        "held_on",
-        "reached_on",
-        "started_on",
-        "starts_on",
-        "issued_on",
-        "opened_on",
-        "recovered_on",
-        "booked_on",
-        "registered_on",
-    ):
+    for name in DATE_FIELDS:
         value = getattr(obj, name, None)
         if value is not None:
             return timezone.localtime(value).date() if hasattr(value, "hour") else value
@@ -239,12 +249,16 @@ def drill_down(request):
     )
     total = None
     if key in MONEY_KEYS or key.startswith("aid.by_type.") or key == "funds.balance":
-        total = qs.aggregate(total=Sum("amount"))["total"]
-        if key == "funds.spent" and total is not None:
+        total = qs.aggregate(total=Sum("amount"))["total"] or Decimal("0.00")
+        if key == "funds.spent":
             total = -total
     elif key == "jobs.positions":
-        total = qs.aggregate(total=Sum("positions"))["total"]
-    page = Paginator(qs.order_by("pk"), 100).get_page(request.GET.get("page"))
+        total = qs.aggregate(total=Sum("positions"))["total"] or 0
+    names = {f.name for f in qs.model._meta.fields}
+    order = [f"-{n}" for n in DATE_FIELDS if n in names][:1]
+    if not order and "name" in names:
+        order = ["name"]
+    page = Paginator(qs.order_by(*order, "pk"), 100).get_page(request.GET.get("page"))
     rows = [
         {
             "text": str(obj),
