@@ -40,6 +40,9 @@ class AidType(models.TextChoices):
     EMERGENCY = "emergency", _("emergency relief")
     VOUCHER = "voucher", _("supermarket voucher")
     LOAN = "loan", _("interest-free loan")
+    # Not in API.md's first list: the fee subsidy of a completed training class (issue 7),
+    # paid like any aid, through an application, its approvals and the ledger.
+    TRAINING = "training", _("skills training subsidy")
 
 
 class PaymentMethod(models.TextChoices):

@@ -68,6 +68,7 @@ AID = {
     "emergency": "临时救助",
     "voucher": "消费帮扶",
     "loan": "无息借款",
+    "training": "培训补贴",
 }
 EMPLOYMENT = {
     "employed": "在岗",

@@ -170,6 +170,9 @@ class EnrolmentSerializer(SyncedSerializer):
         max_digits=10, decimal_places=2, read_only=True, allow_null=True
     )
     sessions_attended = serializers.IntegerField(min_value=0, max_value=1000, required=False)
+    subsidy_application = serializers.UUIDField(
+        source="subsidy_application_id", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Enrolment
@@ -183,6 +186,7 @@ class EnrolmentSerializer(SyncedSerializer):
             "sessions_attended",
             "exam_passed",
             "subsidy_amount",
+            "subsidy_application",
         ]
         read_only_fields = ["queued_at"]
 

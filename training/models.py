@@ -139,6 +139,17 @@ class Enrolment(SyncedRecord):
     subsidy_amount = models.DecimalField(
         _("fee subsidy granted"), null=True, blank=True, editable=False, **MONEY
     )
+    # The aid application that pays the subsidy: drafted when the class is completed, then
+    # submitted, approved and paid in funds like any aid (no second way to move money).
+    subsidy_application = models.ForeignKey(
+        "funds.AidApplication",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("subsidy application"),
+    )
 
     class Meta(SyncedRecord.Meta):
         verbose_name = _("enrolment")

@@ -5,11 +5,11 @@ admin and the pages each translate. Scope of the records passed in is the caller
 Locks: the class row first, then its enrolments. Front-desk referrals (cases) call
 `enrolment_create` directly; jobs' matcher reads `valid_certificates`.
 
-Fee subsidies: funds/services.py offers no aid type for a training subsidy (its types are
-living, schooling, medical, holiday, emergency, voucher and loan, each with its own caps and
-earmarks), so the subsidy a trainee is entitled to is recorded on the enrolment when the
-class is completed, and paying it waits for a fitting aid type in funds. Nothing here moves
-money.
+Fee subsidies: when a trainee completes a class that grants one, the subsidy is recorded on
+the enrolment and a draft aid application of type `training` is opened for it in funds. The
+caseworker adds the payee's account and submits it there; approvers and the fund manager
+then treat it like any aid (earmarks, caps, two approvals above the limit, the ledger).
+Nothing here moves money.
 """
 
 from __future__ import annotations
@@ -245,7 +245,7 @@ def enrolment_delete(*, by, enrolment: Enrolment) -> None:
 @transaction.atomic
 def enrolment_complete(*, by, enrolment: Enrolment, exam_passed: bool | None) -> Enrolment:
     """The trainee finished the class, with the exam result when there was one. The fee
-    subsidy the class grants is recorded (see the module's note on paying it)."""
+    subsidy the class grants is recorded and drafted as an aid application (module note)."""
     _require(by, Action.RUN_SERVICES)
     training_class, enrolment = _locked_enrolment(enrolment)
     if enrolment.status not in (Status.ENROLLED, Status.COMPLETED):
@@ -253,10 +253,34 @@ def enrolment_complete(*, by, enrolment: Enrolment, exam_passed: bool | None) ->
             _("Only an enrolled trainee can complete the class."), code="invalid_transition"
         )
     enrolment.status, enrolment.exam_passed = Status.COMPLETED, exam_passed
-    if training_class.subsidy > 0:
+    if training_class.subsidy > 0 and enrolment.subsidy_application_id is None:
         enrolment.subsidy_amount = training_class.subsidy
+        enrolment.subsidy_application = _draft_subsidy(by, enrolment, training_class)
     enrolment.save()
     return enrolment
+
+
+def _draft_subsidy(by, enrolment: Enrolment, training_class: TrainingClass):
+    """The class's fee subsidy as a draft `training` aid application for the trainee."""
+    from funds import services as funds
+
+    person = enrolment.person
+    return funds.application_create(
+        by=by,
+        org_unit=enrolment.org_unit,
+        person=person,
+        data={
+            "aid_type": "training",
+            "amount": training_class.subsidy,
+            "reason": _("Fee subsidy of the training class %(name)s (%(start)s – %(end)s).")
+            % {
+                "name": str(training_class),
+                "start": training_class.starts_on,
+                "end": training_class.ends_on,
+            },
+            "payee_name": person.name,
+        },
+    )
 
 
 @transaction.atomic
