@@ -24,7 +24,16 @@ from jobs.apibase import (
     label,
     xlsx_response,
 )
-from jobs.models import Employer, Guidance, Intent, JobFair, JobSeeker, Placement, Vacancy
+from jobs.models import (
+    SKILL_LEVELS,
+    Employer,
+    Guidance,
+    Intent,
+    JobFair,
+    JobSeeker,
+    Placement,
+    Vacancy,
+)
 
 MONEY = {"max_digits": 10, "decimal_places": 2, "min_value": 0, "max_value": 99999999}
 CATALOGUE_FIELDS = ["id", "version", "created_at", "updated_at"]
@@ -186,6 +195,7 @@ class VacancySerializer(StrictModelSerializer):
             "salary_max",
             "requirements",
             "required_certificate",
+            "required_level",
             "opened_on",
             "status",
             "placed",
@@ -247,6 +257,7 @@ class VacancyViewSet(ExportMixin, CatalogueViewSet):
         (_("salary up to"), lambda v: v.salary_max),
         (_("requirements"), lambda v: v.requirements),
         (_("certificate required"), lambda v: v.required_certificate),
+        (_("skill level required"), lambda v: label(SKILL_LEVELS)(v.required_level)),
         (_("job fair"), lambda v: v.job_fair.name if v.job_fair else ""),
         (_("status"), lambda v: label(Vacancy.Status.choices)(v.status)),
         (_("unit"), _unit),

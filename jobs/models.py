@@ -25,6 +25,12 @@ from django.utils.translation import gettext_lazy as _
 
 from aidcenter.sync import SyncedRecord, Versioned
 
+# Course levels of training, lowest first (the matcher compares ranks).
+SKILL_LEVELS = [
+    ("beginner", _("beginner")),
+    ("intermediate", _("intermediate")),
+    ("advanced", _("advanced")),
+]
 MONEY = {"max_digits": 10, "decimal_places": 2}
 CREDIT_CODE_FORM = r"^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$"
 KEYWORD_SPLIT = re.compile(r"[\s,，、/;；|]+")
@@ -150,6 +156,11 @@ class Vacancy(Versioned):
         max_length=100,
         blank=True,
         help_text=_("For example 低压电工作业; matched against the certificates seekers hold."),
+    )
+    # The skill level the job asks for, on training's course levels (初级/中级/高级): a seeker
+    # holding a certificate from a course at this level or above fits.
+    required_level = models.CharField(
+        _("skill level required"), max_length=12, choices=SKILL_LEVELS, blank=True
     )
     opened_on = models.DateField(_("opened on"))
     status = models.CharField(

@@ -41,6 +41,7 @@ from aidcenter.roles import Action, can
 from aidcenter.scope import in_scope, scoped, subtree_ids
 from jobs.models import (
     CREDIT_CODE_FORM,
+    SKILL_LEVELS,
     Employer,
     Guidance,
     Intent,
@@ -54,10 +55,11 @@ from jobs.models import (
 REASONS = {
     "desired_job": gettext_lazy("the job title matches the desired job"),
     "certificate": gettext_lazy("holds the certificate the job requires"),
+    "level": gettext_lazy("holds a certificate at the skill level the job asks for"),
     "district": gettext_lazy("in the same district"),
 }
 # Weights of the reasons in the ranking: what the person wants first, then what they can prove.
-WEIGHTS = {"desired_job": 4, "certificate": 2, "district": 1}
+WEIGHTS = {"desired_job": 4, "certificate": 2, "level": 2, "district": 1}
 
 
 def _require(user, action: str) -> None:
@@ -553,10 +555,25 @@ def _title_substrings(title: str) -> list[str]:
     return sorted(found)
 
 
+LEVELS = [code for code, _label in SKILL_LEVELS]
+
+
+def levels_from(level: str) -> list[str]:
+    return LEVELS[LEVELS.index(level) :] if level in LEVELS else []
+
+
+def _course_level(certificates):
+    return certificates.values_list("enrolment__training_class__course__level", flat=True)
+
+
 def match_vacancies(*, seeker: JobSeeker, on: datetime.date | None = None, limit: int = 20):
     """Open vacancies with positions left that fit the seeker, best first, each annotated with
-    `score` and `r_<reason>` flags (see `reasons_of`). One query."""
+    `score` and `r_<reason>` flags (see `reasons_of`). Two queries: the seeker's highest skill
+    level, then the ranking."""
     from training.services import valid_certificates
+
+    held = set(_course_level(valid_certificates(on=on).filter(person_id=seeker.person_id)))
+    reached = max((LEVELS.index(level) for level in held if level in LEVELS), default=-1)
 
     keywords = seeker.desired_keywords
     title = Q()
@@ -570,6 +587,7 @@ def match_vacancies(*, seeker: JobSeeker, on: datetime.date | None = None, limit
                 person_id=seeker.person_id, name__icontains=OuterRef("required_certificate")
             )
         ),
+        "level": Q(required_level__in=LEVELS[: reached + 1]),
         "district": Q(org_unit_id__in=district_unit_ids(seeker.org_unit_id)),
     }
     annotations, total = _score(reasons)
@@ -600,6 +618,14 @@ def match_seekers(*, user, vacancy: Vacancy, on: datetime.date | None = None, li
             )
         )
         if required
+        else Q(pk__in=[]),
+        "level": Exists(
+            valid_certificates(on=on).filter(
+                person_id=OuterRef("person_id"),
+                enrolment__training_class__course__level__in=levels_from(vacancy.required_level),
+            )
+        )
+        if vacancy.required_level
         else Q(pk__in=[]),
         "district": Q(org_unit_id__in=district_unit_ids(vacancy.org_unit_id)),
     }

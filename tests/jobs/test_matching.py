@@ -132,3 +132,53 @@ def test_district_is_found_at_any_depth(units):
     ids = services.district_unit_ids(deep.pk)
     assert {units.pt.pk, units.a.pk, units.b.pk, deep.pk} <= ids and units.qx.pk not in ids
     assert services.district_unit_ids(units.city.pk) == frozenset()
+
+
+def test_a_certificate_at_the_level_asked_for_or_above_is_a_reason(staff, units):
+    from tests.training.factories import CourseFactory
+
+    employer = EmployerFactory()
+    intermediate = VacancyFactory(
+        org_unit=units.qxa, employer=employer, title="数控车工", required_level="intermediate"
+    )
+    beginner = VacancyFactory(
+        org_unit=units.qxa, employer=employer, title="车工助理", required_level="beginner"
+    )
+    no_level = VacancyFactory(org_unit=units.qxa, employer=employer, title="仓库管理")
+
+    def certify(seeker, level, number):
+        klass = TrainingClassFactory(org_unit=units.a, course=CourseFactory(level=level))
+        enrolment = training.enrolment_create(
+            by=staff.admin, person=seeker.person, training_class=klass
+        )
+        enrolment = training.enrolment_complete(
+            by=staff.admin, enrolment=enrolment, exam_passed=True
+        )
+        training.certificate_issue(
+            by=staff.admin,
+            enrolment=enrolment,
+            kind="level",
+            number=number,
+            name="车工",
+            issued_on=datetime.date(2025, 1, 1),
+        )
+
+    advanced = JobSeekerFactory(org_unit=units.a, desired_job="司机")
+    certify(advanced, "advanced", "L1")
+    novice = JobSeekerFactory(org_unit=units.a, desired_job="司机")
+    certify(novice, "beginner", "L2")
+    back = {intermediate.pk: "intermediate", beginner.pk: "beginner", no_level.pk: "none"}
+
+    def fits(seeker):
+        return {
+            back[v.pk]: [r["code"] for r in services.reasons_of(v)]
+            for v in services.match_vacancies(seeker=seeker, on=ON)
+        }
+
+    assert fits(advanced) == {"intermediate": ["level"], "beginner": ["level"]}
+    assert fits(novice) == {"beginner": ["level"]}
+    # The other way round: who fits the intermediate job, with the same reason and weight.
+    found = services.match_seekers(user=staff.admin, vacancy=intermediate, on=ON)
+    assert [(s.pk, s.score, [r["code"] for r in services.reasons_of(s)]) for s in found] == [
+        (advanced.pk, 2, ["level"])
+    ]
