@@ -180,3 +180,23 @@ def test_tools_match_the_server_version(db):
             [str(tool(name, major)), "--version"], capture_output=True, text=True, check=True
         ).stdout
         assert f") {major}." in version
+
+
+def test_a_restore_that_fails_halfway_changes_nothing(tmp_path, staff, money):
+    backup = tmp_path / "aid.dump"
+    call_command("backup", "--to", str(backup))
+    fund, worker = money
+    Person.objects.filter(pk=worker.person_id).update(name="备份之后改的")
+    # An object the backup does not know depends on one of its tables: dropping that table
+    # fails in the middle of the restore, after many others were already dropped and loaded.
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE VIEW restore_probe AS SELECT id FROM funds_ledgerentry")
+    try:
+        after_change = fingerprint()
+        message = _refused(backup, "aid.dump")
+        assert "restore_probe" in message  # pg_restore's own words tell what stood in the way
+        assert fingerprint() == after_change
+        assert Person.objects.get(pk=worker.person_id).name == "备份之后改的"
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP VIEW IF EXISTS restore_probe")

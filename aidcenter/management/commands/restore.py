@@ -72,8 +72,8 @@ class Command(BaseCommand):
         )
         if result.returncode != 0:
             raise CommandError(
-                _("The restore failed and was rolled back; nothing was changed. %(error)s")
-                % {"error": tail(result.stderr)}
+                _("Restoring %(file)s failed and was rolled back; nothing was changed. %(error)s")
+                % {"file": path, "error": tail(result.stderr)}
             )
         self.stdout.write(
             _("Database %(db)s restored from %(file)s.") % {"db": database, "file": path}
