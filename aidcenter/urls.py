@@ -35,6 +35,7 @@ urlpatterns = [
     path("api/v1/", include(router.urls)),
     path("", include("cases.urls")),
     path("", include("stats.urls")),
+    path("", include("jobs.urls")),
 ]
 
 handler404 = "aidcenter.views.not_found"

@@ -58,6 +58,7 @@ def card(*, user, person) -> dict | None:
 
 
 def register() -> None:
+    from aidcenter import home
     from cases import cards, referrals
 
     referrals.register(
@@ -73,5 +74,14 @@ def register() -> None:
     cards.register(
         cards.Section(
             key="jobs", title=_("Job seeking"), template="jobs/card_jobs.html", context=card
+        )
+    )
+    home.register_link(
+        home.Link(
+            _("Vacancies and matching"),
+            "jobs:vacancies",
+            Action.USE_PAGES,
+            _("Open vacancies; for a vacancy the seekers who fit, for a seeker the vacancies."),
+            40,
         )
     )
