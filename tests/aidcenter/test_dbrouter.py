@@ -3,7 +3,7 @@ write, goes to the primary. PgBouncer's transaction mode switches off what it ca
 
 from __future__ import annotations
 
-import os
+from urllib.parse import quote
 
 import pytest
 
@@ -49,10 +49,15 @@ def test_migrations_run_on_the_primary_only():
 def test_settings_wire_the_replica_and_pgbouncer_end_to_end():
     from django.db import connection
 
+    # The test database itself, as a URL (the one in DATABASE_URL may not even exist).
     conf = connection.settings_dict
-    url = os.environ.get("DATABASE_URL") or (
-        f"postgresql://{conf['USER']}:@/{conf['NAME']}?host={conf['OPTIONS']['host']}"
-    )
+    host = conf["HOST"] or ""
+    netloc = f"{quote(conf['USER'] or '')}:{quote(conf['PASSWORD'] or '')}@{host}"
+    if conf["PORT"]:
+        netloc += f":{conf['PORT']}"
+    url = f"postgresql://{netloc}/{conf['NAME']}"
+    if (conf.get("OPTIONS") or {}).get("host"):
+        url += f"?host={conf['OPTIONS']['host']}"
     script = (
         "from django.db import connections; from cases.models import Person; "
         "from aidcenter.dbrouter import replica_reads\n"
@@ -63,7 +68,9 @@ def test_settings_wire_the_replica_and_pgbouncer_end_to_end():
         "print(alias, one, Person.objects.all().db, d['DISABLE_SERVER_SIDE_CURSORS'], "
         "d['OPTIONS'].get('prepare_threshold', 'unset'))"
     )
-    result = run_django(["shell", "-c", script], DATABASE_REPLICA_URL=url, PGBOUNCER="1")
+    result = run_django(
+        ["shell", "-c", script], DATABASE_URL=url, DATABASE_REPLICA_URL=url, PGBOUNCER="1"
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1].split() == [
         "replica",
@@ -72,7 +79,7 @@ def test_settings_wire_the_replica_and_pgbouncer_end_to_end():
         "True",
         "None",
     ]
-    plain = run_django(["shell", "-c", script])  # no replica, no PgBouncer
+    plain = run_django(["shell", "-c", script], DATABASE_URL=url)  # no replica, no PgBouncer
     assert plain.returncode == 0, plain.stderr
     assert plain.stdout.strip().splitlines()[-1].split() == [
         "default",
