@@ -33,9 +33,8 @@ from zoneinfo import ZoneInfo
 
 from django.apps import apps
 from django.db import models
-from django.db.models import Avg, Case, Count, Exists, F, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models import Avg, Case, Count, Exists, F, OuterRef, Q, Sum, Value, When
 from django.db.models.functions import Coalesce
-from django.db.models.lookups import Exact
 from django.utils import timezone
 
 from aidcenter.scope import scoped, subtree_ids, unit_ids
@@ -168,21 +167,32 @@ def _registry(p: Period) -> list[Group]:
     status_events = FileEvent.objects.filter(kind__in=STATUS_EVENTS)
     d = p.date_to
     changed_after = status_events.filter(on__gt=d).values("worker_id")
-    no_history = ~Exists(status_events.filter(worker=OuterRef("pk")))
-    last_status = Subquery(
-        status_events.filter(worker=OuterRef("pk"), on__lte=d)
-        .order_by("-on", "-at", "-id")
-        .values("kind")[:1]
+    # Every condition is a set of file ids computed once (hashed by PostgreSQL), never a
+    # subquery per file: the planner then scans the files once and joins people by hash.
+    ever = status_events.values("worker_id")
+    later = status_events.filter(worker=OuterRef("worker_id"), on__lte=d).filter(
+        Q(on__gt=OuterRef("on"))
+        | Q(on=OuterRef("on"), at__gt=OuterRef("at"))
+        | Q(on=OuterRef("on"), at=OuterRef("at"), id__gt=OuterRef("id"))
+    )
+    # Of the files changed after the end: those whose last status event by then approved them.
+    approved_then = (
+        status_events.filter(kind="approved", on__lte=d, worker_id__in=changed_after)
+        .exclude(Exists(later))
+        .values("worker_id")
     )
     registered_at_end = (
         (Q(status="registered", registered_on__lte=d) & ~Q(pk__in=changed_after))
-        | (Q(status__in=["lifted", "closed"], registered_on__lte=d, ended_on__gt=d) & Q(no_history))
-        | (Q(pk__in=changed_after) & Q(Exact(last_status, "approved")))
+        | (
+            Q(status__in=["lifted", "closed"], registered_on__lte=d, ended_on__gt=d)
+            & ~Q(pk__in=changed_after)
+            & ~Q(pk__in=ever)
+        )
+        | Q(pk__in=approved_then)
     )
-
     def moved(kind: str, fallback: Q) -> Q:
         events = status_events.filter(kind=kind, on__range=p.days).values("worker_id")
-        return Q(pk__in=events) | (fallback & Q(no_history))
+        return Q(pk__in=events) | (fallback & ~Q(pk__in=ever))
 
     stock = {
         "registry.registered": Measure(),
