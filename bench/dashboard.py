@@ -97,26 +97,22 @@ def raw_sql(conn, year: int) -> dict:
     out = {}
     out["registry"] = conn.execute(
         f"""
-        WITH after AS (SELECT DISTINCT worker_id FROM cases_fileevent
+        WITH after AS (SELECT worker_id FROM cases_fileevent
                        WHERE kind IN {STATUS_EVENTS} AND "on" > %(d1)s),
-        hist AS (SELECT DISTINCT worker_id FROM cases_fileevent WHERE kind IN {STATUS_EVENTS}),
         last AS (SELECT DISTINCT ON (e.worker_id) e.worker_id, e.kind FROM cases_fileevent e
-                 JOIN after a ON a.worker_id = e.worker_id
                  WHERE e.kind IN {STATUS_EVENTS} AND e."on" <= %(d1)s
-                 ORDER BY e.worker_id, e."on" DESC, e.at DESC, e.id DESC),
-        reg AS (
-            SELECT w.hardship_level, w.main_cause, w.person_id FROM cases_worker w
-            LEFT JOIN after a ON a.worker_id = w.id
-            LEFT JOIN last l ON l.worker_id = w.id
-            WHERE w.deleted_at IS NULL AND (
-                (a.worker_id IS NULL AND w.status = 'registered' AND w.registered_on <= %(d1)s)
-                OR (a.worker_id IS NULL AND w.status IN ('lifted', 'closed')
-                    AND w.registered_on <= %(d1)s AND w.ended_on > %(d1)s
-                    AND NOT EXISTS (SELECT 1 FROM hist h WHERE h.worker_id = w.id))
-                OR l.kind = 'approved'))
-        SELECT count(*), count(*) FILTER (WHERE hardship_level = 'deep'),
+                   AND e.worker_id IN (SELECT worker_id FROM after)
+                 ORDER BY e.worker_id, e."on" DESC, e.at DESC, e.id DESC)
+        SELECT count(*), count(*) FILTER (WHERE w.hardship_level = 'deep'),
                count(*) FILTER (WHERE p.is_migrant)
-        FROM reg JOIN cases_person p ON p.id = reg.person_id
+        FROM cases_worker w JOIN cases_person p ON p.id = w.person_id
+        WHERE w.deleted_at IS NULL AND (
+            (w.status = 'registered' AND w.registered_on <= %(d1)s
+             AND w.id NOT IN (SELECT worker_id FROM after))
+            OR (w.status IN ('lifted', 'closed') AND w.registered_on <= %(d1)s
+                AND w.ended_on > %(d1)s AND w.id NOT IN (SELECT worker_id FROM cases_fileevent
+                                                         WHERE kind IN {STATUS_EVENTS}))
+            OR w.id IN (SELECT worker_id FROM last WHERE kind = 'approved'))
         """,
         p,
     ).fetchone()
