@@ -10,13 +10,13 @@ from django.apps import apps
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import label_for_field, lookup_field
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
-from django.db import models
+from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist, PermissionDenied
 from django.http import QueryDict
 from django.shortcuts import redirect
 from django.test import RequestFactory
 from django.urls import path, reverse
 from django.utils.html import strip_tags
+from django.utils.safestring import SafeData
 from django.utils.translation import gettext as _
 
 from aidcenter import exports
@@ -95,14 +95,11 @@ class ScopedAdmin(admin.ModelAdmin):
         queryset = changelist.get_queryset(request)
         names = [n for n in changelist.list_display if n != "action_checkbox"]
         header = [
-            strip_tags(str(label_for_field(n, self.model, self, return_attr=False)))
-            for n in names
+            strip_tags(str(label_for_field(n, self.model, self, return_attr=False))) for n in names
         ]
         self._request = request  # the display methods that mask ID numbers read it
-        rows = (
-            [self._excel_value(name, obj) for name in names]
-            for obj in queryset.iterator(chunk_size=2000)
-        )
+        getters = [self._excel_getter(name) for name in names]
+        rows = ([get(obj) for get in getters] for obj in _in_order(queryset))
         return exports.Export(
             title=str(self.model._meta.verbose_name_plural),
             header=header,
@@ -113,27 +110,91 @@ class ScopedAdmin(admin.ModelAdmin):
             filename=self.model._meta.model_name,
         )
 
-    def _excel_value(self, name, obj):
-        try:
-            field, attr, value = lookup_field(name, obj, self)
-        except (AttributeError, ObjectDoesNotExist):
-            return ""
-        if isinstance(value, bool) or getattr(attr, "boolean", False) or (
-            isinstance(field, models.BooleanField)
-        ):
-            return "" if value is None else (_("yes") if value else _("no"))
+    def _excel_getter(self, name):
+        """The cell of one column for a record, resolved once per column: a plain field is
+        read directly, anything else (display methods, callables) through the admin's own
+        lookup. Labels of choices are translated once per column."""
+        field = None
+        if isinstance(name, str) and "__" not in name and not hasattr(self, name):
+            try:
+                field = self.model._meta.get_field(name)
+            except FieldDoesNotExist:
+                field = None
+        cells = _Cells()
+        if field is None or not field.concrete or field.many_to_many:
+
+            def generic(obj):
+                try:
+                    found, attr, value = lookup_field(name, obj, self)
+                except (AttributeError, ObjectDoesNotExist):
+                    return ""
+                return cells.clean(found, value, attr)
+
+            return generic
+        if field.is_relation:
+            return lambda obj: "" if (v := getattr(obj, name)) is None else str(v)
+        attname = field.attname
+        return lambda obj: cells.clean(field, getattr(obj, attname), None)
+
+
+class _Cells:
+    """Admin values as cell values: yes/no, choices' labels, lists joined, the text of a
+    display method's HTML."""
+
+    def __init__(self):
+        self.yes, self.no = str(_("yes")), str(_("no"))
+        self.labels: dict = {}
+
+    def _choices(self, field) -> dict:
+        if field not in self.labels:
+            base = getattr(field, "base_field", None)
+            source = base if base is not None else field
+            self.labels[field] = {k: str(v) for k, v in (source.flatchoices or ())}
+        return self.labels[field]
+
+    def clean(self, field, value, attr):
         if value is None:
             return ""
-        if field is not None and getattr(field, "flatchoices", None):
-            return str(dict(field.flatchoices).get(value, value))
+        kind = value.__class__
+        if kind is bool or getattr(attr, "boolean", False):
+            return self.yes if value else self.no
+        if field is not None and (field.choices or getattr(field, "base_field", None)):
+            labels = self._choices(field)
+            if isinstance(value, list | tuple):
+                return "、".join(labels.get(v, str(v)) for v in value)
+            return labels.get(value, value)
+        if kind is str:
+            return value
+        if isinstance(value, SafeData):  # HTML of a display method: its text
+            return strip_tags(value)
         if isinstance(value, int | float | Decimal | datetime.date):
             return value
         if isinstance(value, list | tuple):
-            if field is not None and getattr(field, "base_field", None) is not None:
-                choices = dict(field.base_field.flatchoices or ())
-                return "、".join(str(choices.get(v, v)) for v in value)
             return "、".join(str(v) for v in value)
-        return strip_tags(str(value))
+        return str(value)
+
+
+def _in_order(queryset, chunk: int = 2000):
+    """The queryset's records in its order, in constant memory: the keys in order (the
+    database sorts only keys and sort columns), and for each chunk of keys the records (so
+    columns computed per row — counts, subqueries — are computed only for the rows read,
+    never for the whole table before a sort)."""
+    records = queryset.order_by()
+    part = []
+    for key in queryset.values_list("pk", flat=True).iterator(chunk_size=chunk):
+        part.append(key)
+        if len(part) == chunk:
+            yield from _chunk(records, part)
+            part = []
+    if part:
+        yield from _chunk(records, part)
+
+
+def _chunk(records, keys: list):
+    found = {obj.pk: obj for obj in records.filter(pk__in=keys)}
+    for key in keys:
+        if key in found:
+            yield found[key]
 
 
 @exports.register("admin")

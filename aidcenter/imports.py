@@ -15,6 +15,7 @@ background job on a stored upload (`start_import`, run by aidcenter.exports.exce
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -91,6 +92,23 @@ def _check_container(content: bytes, *, max_bytes: int) -> None:
         )
 
 
+_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
+
+
+def _has_formulas(content: bytes) -> bool:
+    """Does any worksheet of the (already checked) zip hold a formula element?"""
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        for name in archive.namelist():
+            if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                with archive.open(name) as part:
+                    tail = b""
+                    while chunk := part.read(1 << 20):
+                        if _FORMULA_TAG.search(tail + chunk):
+                            return True
+                        tail = chunk[-16:]
+    return False
+
+
 def _headers_match(found: list, columns: list[Column]) -> bool:
     def norm(value) -> str:
         return "".join(str(value or "").split()).lower()
@@ -130,14 +148,18 @@ def read_rows(
                 raise _file_error(_("The workbook has no sheet."))
             sheet = workbook.worksheets[0]
             header = None
-            for number, cells in enumerate(sheet.iter_rows(max_row=max_rows + 2), start=1):
-                values = [getattr(c, "value", None) for c in cells[: len(columns)]]
+            # Cells are only looked at one by one when the file holds a formula somewhere.
+            detailed = _has_formulas(content)
+            lines = sheet.iter_rows(max_row=max_rows + 2, values_only=not detailed)
+            for number, cells in enumerate(lines, start=1):
+                cells = cells[: len(columns)]
+                values = [getattr(c, "value", None) for c in cells] if detailed else list(cells)
                 if header is None:
                     header = values
                     continue
                 if all(_blank(v) for v in values):
                     continue
-                for index, c in enumerate(cells[: len(columns)]):
+                for index, c in enumerate(cells if detailed else ()):
                     if getattr(c, "data_type", None) == "f":
                         cell = f"{get_column_letter(index + 1)}{number}"
                         message = _("the cell %(cell)s holds a formula; paste values only.")

@@ -14,11 +14,12 @@ not written at all.
 from __future__ import annotations
 
 import io
+from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -30,7 +31,7 @@ from aidcenter.models import OrgUnit
 from aidcenter.roles import Action, can
 from aidcenter.scope import in_scope, scoped
 from cases import idnumbers, services
-from cases.models import HouseholdMember, Hukou, Person, Worker
+from cases.models import FileEvent, HouseholdMember, Hukou, Person, Worker
 
 MAX_ROWS = 20_000
 MAX_BYTES = 10 * 1024 * 1024
@@ -221,6 +222,7 @@ class _Household:
     members: list[_Row] = field(default_factory=list)
     unit: OrgUnit | None = None
     worker: Worker | None = None
+    fresh: bool = False  # no one of the household is known yet: saved in bulk
 
 
 class _Reader:
@@ -372,7 +374,17 @@ def _check_against_stored(by, households: dict[str, _Household]) -> list[tuple[i
             person__national_id__in=ids[start : start + 5000], file_active=True
         ).select_related("person", "worker"):
             active[member.person.national_id] = member
+    known = set()
+    for start in range(0, len(ids), 5000):
+        known.update(
+            Person.objects.filter(
+                national_id__in=ids[start : start + 5000], deleted_at__isnull=True
+            ).values_list("national_id", flat=True)
+        )
     for household in households.values():
+        household.fresh = not any(
+            r.national_id in known for r in [household.head, *household.members]
+        )
         head = household.head
         stored = active.get(head.national_id)
         if stored is not None:
@@ -406,11 +418,93 @@ def _person_changes(person: Person, row: _Row) -> dict:
     return {k: v for k, v in row.person.items() if getattr(person, k) != v}
 
 
+def _save_fresh(by, households: list[_Household]) -> None:
+    """New households of people not known yet, in a few bulk inserts: the same rows
+    `services.worker_create` and `services.member_add` write one by one (the person with the
+    facts of the ID number, a draft file entered by the importer, the head's and each member's
+    membership, the file's "created" event); the database's triggers (history, change capture,
+    active membership) fire for each row alike."""
+    today = services._today()
+    people, workers, members = [], [], []
+    for household in households:
+        rows = [household.head, *household.members]
+        persons = []
+        for row in rows:
+            person = Person(org_unit=household.unit, national_id=row.national_id, **row.person)
+            person.birth_date = idnumbers.birth_date(row.national_id)
+            person.sex = idnumbers.sex(row.national_id)
+            persons.append(person)
+        worker = Worker(
+            org_unit=household.unit, person=persons[0], entered_by=by, **household.head.file
+        )
+        workers.append(worker)
+        people += persons
+        for row, person in zip(rows, persons, strict=True):
+            members.append(
+                HouseholdMember(
+                    org_unit=household.unit,
+                    worker=worker,
+                    person=person,
+                    relation=row.member["relation"],
+                    school="" if row is household.head else row.member["school"],
+                    health_note="" if row is household.head else row.member["health_note"],
+                )
+            )
+    try:
+        with transaction.atomic():
+            Person.objects.bulk_create(people, batch_size=2000)
+            Worker.objects.bulk_create(workers, batch_size=2000)
+            HouseholdMember.objects.bulk_create(members, batch_size=2000)
+            FileEvent.objects.bulk_create(
+                [
+                    FileEvent(
+                        org_unit_id=w.org_unit_id,
+                        worker=w,
+                        kind=FileEvent.Kind.CREATED,
+                        on=today,
+                        by=by,
+                    )
+                    for w in workers
+                ],
+                batch_size=2000,
+            )
+    except IntegrityError as exc:
+        if services._is_duplicate(exc):  # filed elsewhere since the rows were checked
+            raise Invalid({"rows": [str(services._duplicate())]}) from None
+        raise
+
+
+def _stored(worker_ids: list) -> tuple[dict, dict]:
+    """The stored files the import joins, with their members, in a few queries."""
+    workers, members = {}, defaultdict(dict)
+    for start in range(0, len(worker_ids), 5000):
+        chunk = worker_ids[start : start + 5000]
+        for worker in Worker.objects.filter(pk__in=chunk).select_related("person"):
+            workers[worker.pk] = worker
+            members[worker.pk]  # noqa: B018 - a file without members has an empty dict
+        for member in HouseholdMember.objects.filter(
+            worker_id__in=chunk, deleted_at__isnull=True
+        ).select_related("person"):
+            members[member.worker_id][member.person.national_id] = member
+    return workers, members
+
+
 @transaction.atomic
 def _save(by, households: dict[str, _Household], *, progress, total: int) -> dict[str, int]:
     counts = {"created": 0, "updated": 0, "unchanged": 0, "members_added": 0}
-    done = 0
+    fresh = [h for h in households.values() if h.fresh and h.worker is None]
+    _save_fresh(by, fresh)
+    counts["created"] = len(fresh)
+    counts["members_added"] = sum(len(h.members) for h in fresh)
+    done = sum(1 + len(h.members) for h in fresh)
+    if progress is not None and fresh:
+        progress(min(done, total), total)
+    stored_workers, stored_members = _stored(
+        [h.worker.pk for h in households.values() if h.worker is not None]
+    )
     for household in households.values():
+        if household.fresh and household.worker is None:
+            continue
         head = household.head
         worker = household.worker
         changed = False
@@ -423,7 +517,7 @@ def _save(by, households: dict[str, _Household], *, progress, total: int) -> dic
             )
             counts["created"] += 1
         else:
-            worker = Worker.objects.select_related("person").get(pk=worker.pk)
+            worker = stored_workers[worker.pk]
             person_data = (
                 _person_changes(worker.person, head)
                 if in_scope(by, worker.person.org_unit_id)
@@ -433,10 +527,13 @@ def _save(by, households: dict[str, _Household], *, progress, total: int) -> dic
             if person_data or file_data:
                 services.worker_update(by=by, worker=worker, head=person_data, fields=file_data)
                 changed = True
-        members = {
-            m.person.national_id: m
-            for m in worker.members.filter(deleted_at__isnull=True).select_related("person")
-        }
+        if worker.pk in stored_members:
+            members = stored_members[worker.pk]
+        else:
+            members = {
+                m.person.national_id: m
+                for m in worker.members.filter(deleted_at__isnull=True).select_related("person")
+            }
         for row in household.members:
             member = members.get(row.national_id)
             if member is None:

@@ -61,7 +61,7 @@ def _lines(flat: dict) -> list[tuple[str, list[tuple[str, object, object, str]]]
     """Each section: (title, [(label, value, share or None, key), …])."""
 
     def line(key, share_of=None):
-        value = flat[key]
+        value = flat.get(key, 0)
         share = _share(value, flat[share_of]) if share_of and value is not None else None
         return (str(LABELS.get(key, key)), value, share, key)
 
@@ -76,7 +76,11 @@ def _lines(flat: dict) -> list[tuple[str, list[tuple[str, object, object, str]]]
     registry += [line("registry.migrant", registered)]
     registry += [line(k) for k in ("registry.new", "registry.lifted", "registry.closed")]
     aid = [line("aid.persons"), line("aid.person_times"), line("aid.amount")]
-    aid += [line(f"aid.by_type.{t}", "aid.amount") for t in AidType.values]
+    aid += [
+        line(f"aid.by_type.{t}", "aid.amount")
+        for t in AidType.values
+        if f"aid.by_type.{t}" in flat  # the types the figures service counts
+    ]
     cases = [line("cases.received")]
     cases += [line(f"cases.by_channel.{c}", "cases.received") for c in Channel.values]
     cases += [

@@ -70,6 +70,7 @@ AID = {
     "loan": "无息借款",
     "training": "培训补贴",
 }
+AID_TYPES = list(AID) + [t for t in AidType.values if t not in AID]  # a new type is listed too
 EMPLOYMENT = {
     "employed": "在岗",
     "laid_off": "下岗",
@@ -104,7 +105,7 @@ FILE_HEADER = [
     "建档日期",
     "帮扶人次",
     "帮扶金额合计（元）",
-    *[f"{AID[t]}（元）" for t in AidType.values],
+    *[f"{AID.get(t, t)}（元）" for t in AID_TYPES],
 ]
 
 
@@ -175,7 +176,7 @@ def _file_rows(files, aid, *, full: bool, user):
             worker.registered_on,
             sum(times for times, _amount in given.values()),
             sum((amount for _times, amount in given.values()), Decimal("0")),
-            *[given.get(t, (0, Decimal("0")))[1] for t in AidType.values],
+            *[given.get(t, (0, Decimal("0")))[1] for t in AID_TYPES],
         ]
 
 
@@ -194,12 +195,12 @@ def export_workbook(*, user, org_unit, period: figures.Period, target) -> int:
     }
     totals = [
         [
-            AID[t],
+            AID.get(t, t),
             by_type.get(t, {}).get("persons", 0),
             by_type.get(t, {}).get("times", 0),
             by_type.get(t, {}).get("amount") or Decimal("0"),
         ]
-        for t in AidType.values
+        for t in AID_TYPES
     ]
     totals.append(
         [

@@ -118,8 +118,8 @@ def test_upward_export_in_the_national_terms(known, staff, units):  # noqa: F811
     assert totals[-1][0] == "合计"
     assert (totals[-1][1], totals[-1][2]) == (flat["aid.persons"], flat["aid.person_times"])
     assert Decimal(str(totals[-1][3])) == flat["aid.amount"]
-    for row, aid_type in zip(totals[:-1], upward.AID, strict=True):
-        assert Decimal(str(row[3])) == flat[f"aid.by_type.{aid_type}"]
+    for row, aid_type in zip(totals[:-1], upward.AID_TYPES, strict=True):
+        assert Decimal(str(row[3])) == flat.get(f"aid.by_type.{aid_type}", 0)
 
 
 def test_upward_export_of_a_sub_center_and_full_ids_with_the_permission(known, staff, units):  # noqa: F811
