@@ -16,13 +16,27 @@ from aidcenter.errors import Invalid
 from aidcenter.models import OrgUnit
 from stats import figures
 
-
 # --- Parameters -------------------------------------------------------------------------------
+FIRST, LAST = datetime.date(1900, 1, 1), datetime.date(2999, 12, 31)
+
+
 class SummaryQuery(serializers.Serializer):
-    year = serializers.IntegerField(required=False, min_value=1900, max_value=9999)
+    year = serializers.IntegerField(required=False, min_value=FIRST.year, max_value=LAST.year)
     date_from = serializers.DateField(required=False)
     date_to = serializers.DateField(required=False)
     org_unit = serializers.CharField(required=False, max_length=32)
+
+    def validate_date_from(self, value):
+        return _within(value)
+
+    def validate_date_to(self, value):
+        return _within(value)
+
+
+def _within(value: datetime.date) -> datetime.date:
+    if not FIRST <= value <= LAST:
+        raise serializers.ValidationError("out of range")
+    return value
 
 
 def parse_period(params) -> figures.Period:
@@ -30,7 +44,7 @@ def parse_period(params) -> figures.Period:
     query = SummaryQuery(data=params)
     if not query.is_valid():
         messages = {
-            "year": _("A year such as 2026."),
+            "year": _("A year from 1900 to 2999."),
             "org_unit": _("A unit's code such as PT-CS."),
         }
         raise Invalid(
@@ -180,8 +194,14 @@ class StatsSummaryView(APIView):
     @extend_schema(
         operation_id="stats_summary",
         parameters=[
-            OpenApiParameter("year", int, description="A calendar year (or date_from/date_to)."),
-            OpenApiParameter("date_from", datetime.date, description="First day (Asia/Shanghai)."),
+            OpenApiParameter(
+                "year",
+                {"type": "integer", "minimum": FIRST.year, "maximum": LAST.year},
+                description="A calendar year (or date_from and date_to).",
+            ),
+            OpenApiParameter(
+                "date_from", datetime.date, description="First day (Asia/Shanghai), 1900–2999."
+            ),
             OpenApiParameter("date_to", datetime.date, description="Last day, included."),
             OpenApiParameter(
                 "org_unit", str, description="A unit's code; default: the caller's unit."

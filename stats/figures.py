@@ -190,6 +190,7 @@ def _registry(p: Period) -> list[Group]:
         )
         | Q(pk__in=approved_then)
     )
+
     def moved(kind: str, fallback: Q) -> Q:
         events = status_events.filter(kind=kind, on__range=p.days).values("worker_id")
         return Q(pk__in=events) | (fallback & ~Q(pk__in=ever))

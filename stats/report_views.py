@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from aidcenter import exports
@@ -60,6 +61,8 @@ def reports_page(request):
         "period": period,
         "unit": unit,
         "message": message,
+        "period_text": _("Period %(start)s to %(end)s.")
+        % {"start": period.date_from.isoformat(), "end": period.date_to.isoformat()},
         "units": scoped(request.user, OrgUnit).order_by("code")[:500],
         "years": list(range(timezone.localdate().year, timezone.localdate().year - 6, -1)),
         "query": request.GET.urlencode(),

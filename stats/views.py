@@ -296,7 +296,7 @@ def chart(request, key):
     if key not in CHARTS:
         raise Http404
     raw = request.GET.get("year", "")
-    if not (raw.isdigit() and 1900 <= int(raw) <= 9999):
+    if not (raw.isdigit() and 1900 <= int(raw) <= 2999):
         raise Http404
     unit = _unit(request)
     keys = CHARTS[key]

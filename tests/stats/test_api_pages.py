@@ -72,6 +72,11 @@ def _d(*args):
         {"year": "99999999999999999999"},
         {"date_from": "2026-13-01", "date_to": "2026-12-31"},
         {"year": "2026\x00"},
+        {"year": 9999},
+        {"year": 0},
+        {"date_from": "2026-01-01", "date_to": "9999-12-31"},
+        {"date_from": "0001-01-01", "date_to": "2026-12-31"},
+        {"org_unit": "x" * 40, "year": 2026},
     ],
 )
 def test_bad_parameters_get_400_with_a_chinese_message(api, staff, params):
