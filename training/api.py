@@ -133,13 +133,22 @@ class TrainingClassViewSet(ExportMixin, CatalogueViewSet):
     ]
 
     def queryset_base(self):
-        from django.db.models import Count, Q
+        from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
+        from django.db.models.functions import Coalesce
 
-        return TrainingClass.objects.select_related("org_unit", "course").annotate(
-            waiting=Count(
-                "enrolments",
-                filter=Q(enrolments__status="waiting", enrolments__deleted_at__isnull=True),
+        # A subquery, not an aggregate: PATCH locks the row (SELECT … FOR UPDATE), which
+        # PostgreSQL refuses on a GROUP BY query.
+        waiting = (
+            Enrolment.objects.filter(
+                training_class=OuterRef("pk"), status="waiting", deleted_at__isnull=True
             )
+            .order_by()
+            .values("training_class")
+            .annotate(n=Count("id"))
+            .values("n")
+        )
+        return TrainingClass.objects.select_related("org_unit", "course").annotate(
+            waiting=Coalesce(Subquery(waiting, output_field=IntegerField()), Value(0))
         )
 
     def perform_create_record(self, serializer, *, create_digest):
