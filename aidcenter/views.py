@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
@@ -73,6 +73,8 @@ class LoginView(auth_views.LoginView):
 
 @login_required
 def home(request):
+    if not can(request.user, Action.USE_PAGES):  # the sync client works over the API only
+        raise Http404
     links = sorted(
         (ln for ln in home_page.LINKS if can(request.user, ln.action)), key=lambda ln: ln.order
     )
