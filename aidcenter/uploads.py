@@ -4,6 +4,8 @@ for it — at most 10 MB, stored under a random name below PRIVATE_ROOT."""
 
 from __future__ import annotations
 
+import contextlib
+import errno
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
@@ -48,12 +50,38 @@ def check(upload) -> CheckedUpload:
     return CheckedUpload(detected[0], detected[1], name.replace("\x00", "")[:150], upload.size)
 
 
+class StorageFull(DomainError):
+    """No room left where documents are kept (API: 507 Insufficient Storage)."""
+
+    status = 507
+    code = "storage_full"
+
+
 def store(field_file, upload, checked: CheckedUpload) -> None:
-    """Save the bytes under a generated name; a full disk is a clear refusal, not a 500."""
+    """Save the bytes under a generated name. A full disk (ENOSPC, or a quota: EDQUOT) is a
+    clear refusal, not a 500, and leaves no partial file behind; so is any other failure to
+    write. The caller's transaction then saves no record either."""
+    storage = field_file.storage
+    name = storage.get_available_name(
+        field_file.field.generate_filename(field_file.instance, f"upload.{checked.suffix}"),
+        max_length=field_file.field.max_length,
+    )
     try:
-        field_file.save(f"upload.{checked.suffix}", upload, save=False)
-    except OSError:
+        saved = storage.save(name, upload, max_length=field_file.field.max_length)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            storage.delete(name)  # the part written before the disk filled up
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise StorageFull(
+                _(
+                    "The disk where documents are kept is full, so the document was not saved. "
+                    "Nothing was saved; please tell the administrator."
+                )
+            ) from None
         raise DomainError(
             _("The document could not be stored (the disk may be full). Nothing was saved."),
             code="storage_failed",
         ) from None
+    field_file.name = saved
+    setattr(field_file.instance, field_file.field.attname, saved)
+    field_file._committed = True
