@@ -30,7 +30,7 @@ def monthly_svg(
     """One line per (label, twelve monthly values); None (a month to come) is left blank."""
     import warnings
 
-    from matplotlib.ticker import FuncFormatter
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     with matplotlib.rc_context(
         {
@@ -43,7 +43,7 @@ def monthly_svg(
             "axes.spines.right": False,
         }
     ):
-        figure = Figure(figsize=(5.2, 2.8), dpi=100, layout="constrained")
+        figure = Figure(figsize=(5.2, 3.0), dpi=100, layout="constrained")
         FigureCanvasSVG(figure)
         axes = figure.add_subplot()
         months = list(range(1, 13))
@@ -62,9 +62,10 @@ def monthly_svg(
         axes.set_xlabel(month_label)
         axes.set_xlim(0.5, 12.5)
         axes.set_ylim(bottom=0)
+        axes.yaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
         axes.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
         axes.grid(axis="y", color="#dddddd", linewidth=0.6)
-        figure.legend(loc="outside upper right", ncols=len(lines), frameon=False, fontsize=9)
+        figure.legend(loc="outside lower center", ncols=len(lines), frameon=False, fontsize=9)
         out = io.BytesIO()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

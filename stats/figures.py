@@ -403,7 +403,7 @@ def _clean(measure: Measure, value):
         return value or 0
     if measure.kind == "avg":
         return None if value is None else Decimal(value).quantize(CENT)
-    return ((value or ZERO) * measure.sign).quantize(CENT)
+    return ((value or ZERO) * measure.sign).quantize(CENT) + ZERO  # + 0: never "-0.00"
 
 
 def compute(period: Period, units, sections=None, split: dict[int, int] | None = None):
@@ -541,7 +541,7 @@ def funds_by_fund(period: Period, units) -> dict[str, dict[str, Decimal]]:
         row = moved.get(account_id, {})
         out[code] = {
             "income": (row.get("income") or ZERO).quantize(CENT),
-            "spent": (-(row.get("spent") or ZERO)).quantize(CENT),
+            "spent": (-(row.get("spent") or ZERO)).quantize(CENT) + ZERO,
             "balance": (balance - (row.get("after") or ZERO)).quantize(CENT),
         }
     return out
