@@ -603,23 +603,47 @@ def records(
 # --- Series and breakdowns -------------------------------------------------------------------
 def monthly(*, user, org_unit=None, year: int, keys: Iterable[str]) -> dict[str, list]:
     """Each figure month by month (flows within the month, stocks at its end); None for the
-    months still to come."""
+    months still to come. One query per group for the whole year: each month's conditions
+    become that month's filtered aggregates over a single scan."""
     keys = list(keys)
-    sections = sorted({k.split(".", 1)[0] for k in keys})
+    wanted = set(keys) | ({"funds.now", "funds.after"} if "funds.balance" in keys else set())
     units = units_for(user, org_unit)
-    series: dict[str, list] = {k: [] for k in keys}
     today = timezone.localdate(timezone=TZ)
-    for month in range(1, 13):
-        period = month_period(year, month)
-        if period.date_from > today:  # a month still to come has no figures yet
-            for k in keys:
-                series[k].append(None)
-            continue
-        flat = compute(period, units, sections)
-        if "funds" in sections:
-            flat["funds.balance"] = flat["funds.now"] - flat["funds.after"]
+    months = [m for m in range(1, 13) if month_period(year, m).date_from <= today]
+    values: dict[tuple[int, str], object] = {}
+    for section in sorted({k.split(".", 1)[0] for k in keys}):
+        per_month = {m: SECTIONS[section](month_period(year, m)) for m in months}
+        if not months:
+            break
+        for index, group in enumerate(per_month[months[0]]):
+            measured = [k for k in group.measures if k in wanted]
+            if not measured:
+                continue
+            aggregates, rows_of_any_month = {}, Q()
+            for m in months:
+                month_group = per_month[m][index]
+                rows_of_any_month |= month_group.where
+                for key in measured:
+                    one = month_group.measures[key]
+                    where = month_group.where & one.where
+                    aggregates[f"m{m}__{key.replace('.', '__')}"] = _aggregate(
+                        Measure(where, one.kind, one.field, one.target, one.sign)
+                    )
+            base = Group(group.model, group.unit_path, rows_of_any_month, {}, group.live)
+            row = base.base(units).aggregate(**aggregates)
+            for m in months:
+                for key in measured:
+                    value = row[f"m{m}__{key.replace('.', '__')}"]
+                    values[(m, key)] = _clean(group.measures[key], value)
+    series: dict[str, list] = {k: [] for k in keys}
+    for m in range(1, 13):
         for k in keys:
-            series[k].append(flat[k])
+            if m not in months:
+                series[k].append(None)
+            elif k == "funds.balance":
+                series[k].append(values[(m, "funds.now")] - values[(m, "funds.after")])
+            else:
+                series[k].append(values[(m, k)])
     return series
 
 

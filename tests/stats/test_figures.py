@@ -224,3 +224,44 @@ def test_nothing_counts_for_a_user_without_a_role(known, units):
     s = figures.summary(user=nobody, org_unit=None, **Y2026)
     assert s["cases"]["received"] == 0 and s["registry"]["registered"] == 0
     assert s["funds"]["by_fund"] == {}
+
+
+def test_the_monthly_series_is_the_summary_of_each_month(known, staff, units):
+    keys = [
+        "registry.registered",
+        "registry.lifted",
+        "aid.persons",
+        "aid.amount",
+        "cases.received",
+        "cases.overdue",
+        "training.trainees",
+        "legal.amount_recovered",
+        "funds.income",
+        "funds.balance",
+    ]
+    for year in (2025, 2026):
+        series = figures.monthly(user=staff.officer, org_unit=units.pt, year=year, keys=keys)
+        for month in range(1, 13):
+            period = figures.month_period(year, month)
+            if period.date_from > timezone.localdate():
+                assert all(series[k][month - 1] is None for k in keys)
+                continue
+            flat = figures.flat(
+                user=staff.officer,
+                org_unit=units.pt,
+                date_from=period.date_from,
+                date_to=period.date_to,
+            )
+            for key in keys:
+                assert series[key][month - 1] == flat[key], (year, month, key)
+
+
+def test_the_monthly_series_runs_one_query_per_group(known, staff, units):
+    with CaptureQueriesContext(connection) as queries:
+        figures.monthly(
+            user=staff.officer,
+            org_unit=units.pt,
+            year=2026,
+            keys=["registry.registered", "registry.new", "cases.received"],
+        )
+    assert len(queries.captured_queries) <= 6
