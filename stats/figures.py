@@ -38,26 +38,19 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from aidcenter.scope import scoped, subtree_ids, unit_ids
+from cases.models import Channel, Worker
+from funds.models import AidType
 
 TZ = ZoneInfo("Asia/Shanghai")
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 
-LEVELS = ("deep", "relative", "accidental")
-CAUSES = (
-    "illness",
-    "disability",
-    "single_parent",
-    "age_4050",
-    "zero_employment",
-    "laid_off",
-    "low_wage",
-    "schooling",
-    "disaster",
-    "other",
-)
-CHANNELS = ("walk_in", "hotline", "letter", "online", "referral")
-AID_TYPES = ("living", "schooling", "medical", "holiday", "emergency", "voucher", "loan")
+# Every code of each list is a key of the summary (zero when nothing counts); the lists are
+# the models' own, so a new code (e.g. the training subsidy's aid type) appears by itself.
+LEVELS = tuple(Worker.Level.values)
+CAUSES = tuple(Worker.Cause.values)
+CHANNELS = tuple(Channel.values)
+AID_TYPES = tuple(AidType.values)
 # File events that change a file's status (the others: created, submitted, reviews, visits).
 STATUS_EVENTS = ("approved", "rejected", "lifted", "closed", "reopened")
 PLACE_TAKING = ("enrolled", "completed")

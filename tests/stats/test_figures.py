@@ -46,8 +46,10 @@ def test_the_district_2026(known, staff, units):
             "emergency": "200.00",
             "voucher": "0.00",
             "loan": "0.00",
+            "training": "0.00",
         },
     }
+    assert sum(Decimal(v) for v in s["aid"]["by_type"].values()) == Decimal(s["aid"]["amount"])
     assert s["cases"] == {
         "received": 2,
         "by_channel": {"walk_in": 1, "hotline": 0, "letter": 1, "online": 0, "referral": 0},
