@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from aidcenter import exports
 from aidcenter.models import ExcelJob
@@ -33,7 +34,12 @@ def job_list(request):
 def job_page(request, pk):
     job = _own_job(request, pk)
     running = job.status in (ExcelJob.Status.QUEUED, ExcelJob.Status.RUNNING)
-    return render(request, "excel/job.html", {"job": job, "running": running})
+    summary = ""
+    if job.kind == ExcelJob.Kind.IMPORT and job.status == ExcelJob.Status.DONE:
+        summary = _("Imported: %(created)d new, %(updated)d changed, %(unchanged)d unchanged.") % {
+            k: job.result.get(k, 0) for k in ("created", "updated", "unchanged")
+        }
+    return render(request, "excel/job.html", {"job": job, "running": running, "summary": summary})
 
 
 @login_required

@@ -69,9 +69,9 @@ def registry_import(request):
             errors = [m for ms in getattr(exc, "errors", {"": [exc.message]}).values() for m in ms]
         else:
             messages.success(request, _("Imported."))
-    return render(
-        request, "excel/registry_import.html", {"form": form, "errors": errors, "result": result}
-    )
+    context = {"form": form, "errors": errors, "result": result}
+    context["summary"] = imports.summary(result) if result else ""
+    return render(request, "excel/registry_import.html", context)
 
 
 # --- The queue's export ---------------------------------------------------------------------

@@ -570,3 +570,16 @@ def _run_in_background(job, content: bytes, progress) -> dict[str, int]:
     unit = OrgUnit.objects.get(pk=job.params["org_unit"])
     with translation.override(job.params.get("language") or settings.LANGUAGE_CODE):
         return registry_import(by=job.user, org_unit=unit, upload=content, progress=progress)
+
+
+def summary(result: dict) -> str:
+    """The outcome of an import in the clerk's words."""
+    return _(
+        "Imported: %(created)d new files, %(updated)d changed, %(unchanged)d unchanged; "
+        "%(added)d members added."
+    ) % {
+        "created": result.get("created", 0),
+        "updated": result.get("updated", 0),
+        "unchanged": result.get("unchanged", 0),
+        "added": result.get("members_added", 0),
+    }
