@@ -1,35 +1,18 @@
-"""Excel export of the legal-case list: openpyxl in write-only mode (rows streamed, not held),
-cells that a spreadsheet would run as formulas neutralised."""
+"""Excel export of the legal-case list: its columns and rows, written by the project's one
+streaming writer (aidcenter/exports.py: openpyxl write-only, formulas neutralised)."""
 
 from __future__ import annotations
 
-import io
-import re
-
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from aidcenter import exports as shared
 from legal import deadlines
 from legal.models import LegalCase
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX = shared.XLSX
 EXPORT_LIMIT = 100_000
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def cell(value):
-    """Text starting with = + - @ (or a tab or carriage return) gets a leading apostrophe so it
-    stays text; characters the file format cannot hold are dropped; times lose their zone
-    after conversion to local time (Excel has none)."""
-    if isinstance(value, str):
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
-        if value.startswith(_FORMULA_START):
-            return "'" + value
-    elif getattr(value, "tzinfo", None) is not None:
-        return timezone.localtime(value).replace(tzinfo=None)
-    return value
+cell = shared.cell  # the project's one cell rule (formulas neutralised, illegal characters)
 
 
 def header() -> list[str]:
@@ -84,12 +67,6 @@ def rows(cases, *, today=None):
 
 
 def xlsx_bytes(queryset) -> bytes:
-    workbook = Workbook(write_only=True)
-    title = re.sub(r"[\[\]:*?/\\]", " ", str(LegalCase._meta.verbose_name_plural))[:31]
-    sheet = workbook.create_sheet(title)
-    sheet.append(header())
-    for row in rows(queryset[:EXPORT_LIMIT].iterator(chunk_size=2000)):
-        sheet.append([cell(v) for v in row])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    """The list through the project's streaming writer (aidcenter/exports.py)."""
+    cases = queryset[:EXPORT_LIMIT].iterator(chunk_size=2000)
+    return shared.xlsx_bytes(str(LegalCase._meta.verbose_name_plural), header(), rows(cases))
