@@ -38,3 +38,35 @@ class Invalid(DomainError):
         self.errors = {k: [str(m) for m in v] for k, v in errors.items()}
         first = next(iter(self.errors.values()))[0]
         super().__init__(first, **kwargs)
+
+
+# --- The database going away ----------------------------------------------------------------
+def database_unavailable(exc: BaseException | None) -> bool:
+    """The connection failed or was cut (server restarted, backend terminated, network): the
+    request could not be served, but nothing is wrong with it, and it may be tried again.
+    Django closes such a connection when the request ends (CONN_HEALTH_CHECKS checks a reused
+    one before the next), so the next request reconnects by itself."""
+    from django.db import InterfaceError, OperationalError
+
+    return isinstance(exc, OperationalError | InterfaceError)
+
+
+def unavailable_response(request):
+    """503 in Chinese (the active language): JSON on the API, a page that needs no database
+    (no layout, no user, no session) elsewhere. Clients may retry after `Retry-After`."""
+    from django.http import HttpResponse, JsonResponse
+    from django.template.loader import render_to_string
+    from django.utils.translation import gettext as _
+
+    message = _("The database cannot be reached at the moment. Please try again in a minute.")
+    if request.path.startswith("/api/"):
+        response = JsonResponse(
+            {"code": "database_unavailable", "detail": message},
+            status=503,
+            json_dumps_params={"ensure_ascii": False},
+        )
+    else:
+        response = HttpResponse(render_to_string("503.html", {"message": message}), status=503)
+    response["Retry-After"] = "30"
+    response["Cache-Control"] = "no-store"
+    return response

@@ -110,7 +110,14 @@ def not_found(request, exception=None):
 
 
 def server_error(request):
-    """500 on the API as JSON; a bug is still a bug, but the client can parse the answer."""
+    """500 on the API as JSON; a bug is still a bug, but the client can parse the answer.
+    The database being unreachable is no bug: a 503 in Chinese (aidcenter/errors.py)."""
+    import sys
+
+    from aidcenter.errors import database_unavailable, unavailable_response
+
+    if database_unavailable(sys.exc_info()[1]):
+        return unavailable_response(request)
     if request.path.startswith("/api/"):
         return JsonResponse(
             {"detail": str(_("Internal error; it has been logged."))},
