@@ -5,6 +5,7 @@ from cases import desk_views, import_views, views
 app_name = "cases"
 urlpatterns = [
     path("people/search/", views.search, name="search"),
+    path("people/search/export.xlsx", import_views.search_export, name="search-export"),
     path("people/<uuid:pk>/", views.person_page, name="person"),
     path("files/<uuid:pk>/<slug:action>/", views.file_action, name="file-action"),
     path("documents/<uuid:pk>/", views.document, name="document"),

@@ -154,3 +154,17 @@ def test_queue_export_is_the_page_as_shown(client, staff, units):
     assert {r[4] for r in rows[1:]} == {"110105194912310021"}
     client.force_login(staff.officer)
     assert client.get("/queue/export.xlsx").status_code == 200
+
+
+def test_search_export_is_posted_and_shows_ids_as_the_page_does(client, staff, units):
+    PersonFactory(org_unit=units.a, name="王小二", national_id="110105194912310021")
+    PersonFactory(org_unit=units.b, name="王大二")
+    client.force_login(staff.desk_a)
+    assert client.get("/people/search/export.xlsx").status_code == 405  # never in a URL
+    rows = read(body(client.post("/people/search/export.xlsx", {"q": "王"})))
+    assert [r[:2] for r in rows[1:]] == [["王小二", "110105194912310021"]]
+    client.force_login(staff.officer)
+    rows = read(body(client.post("/people/search/export.xlsx", {"q": "王"})))
+    assert sorted(r[0] for r in rows[1:]) == ["王大二", "王小二"]
+    assert "110105********0021" in {r[1] for r in rows[1:]}
+    assert AccessLog.objects.filter(action="export", model="cases.Person").count() == 2
