@@ -316,6 +316,8 @@ SPECTACULAR_SETTINGS = {
         "FileLevelEnum": "cases.models.Worker.FileLevel",
         "AidTypeEnum": "funds.models.AidType",
         "PaymentMethodEnum": "funds.models.PaymentMethod",
+        # A course's level and the level a vacancy asks for are one scale (jobs.SKILL_LEVELS).
+        "SkillLevelEnum": "training.models.Course.Level",
     },
 }
 
