@@ -12,6 +12,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from aidcenter.api_strict import StrictSerializer
 from aidcenter.errors import Invalid
 from aidcenter.models import OrgUnit
 from stats import figures
@@ -20,7 +21,7 @@ from stats import figures
 FIRST, LAST = datetime.date(1900, 1, 1), datetime.date(2999, 12, 31)
 
 
-class SummaryQuery(serializers.Serializer):
+class SummaryQuery(StrictSerializer):
     year = serializers.IntegerField(required=False, min_value=FIRST.year, max_value=LAST.year)
     date_from = serializers.DateField(required=False)
     date_to = serializers.DateField(required=False)
@@ -88,9 +89,9 @@ def resolve_unit(user, code: str | None) -> OrgUnit:
 
 
 # --- The answer's shape -----------------------------------------------------------------------
-def _counts(keys, help_text: str = "") -> type[serializers.Serializer]:
+def _counts(keys, help_text: str = "") -> type[StrictSerializer]:
     fields = {k: serializers.IntegerField(min_value=0, help_text=help_text) for k in keys}
-    return type("Counts", (serializers.Serializer,), fields)
+    return type("Counts", (StrictSerializer,), fields)
 
 
 def _money(**kwargs) -> serializers.DecimalField:
@@ -109,7 +110,7 @@ class ChannelSerializer(_counts(figures.CHANNELS, "cases received in the period"
     pass
 
 
-class RegistrySerializer(serializers.Serializer):
+class RegistrySerializer(StrictSerializer):
     registered = serializers.IntegerField(help_text="Stock: files registered at the period's end.")
     by_level = LevelSerializer()
     by_main_cause = CauseSerializer()
@@ -120,18 +121,18 @@ class RegistrySerializer(serializers.Serializer):
 
 
 AidTypeSerializer = type(
-    "AidTypeSerializer", (serializers.Serializer,), {t: _money() for t in figures.AID_TYPES}
+    "AidTypeSerializer", (StrictSerializer,), {t: _money() for t in figures.AID_TYPES}
 )
 
 
-class AidSerializer(serializers.Serializer):
+class AidSerializer(StrictSerializer):
     persons = serializers.IntegerField(help_text="Distinct beneficiaries paid in the period.")
     person_times = serializers.IntegerField(help_text="Payments made in the period.")
     amount = _money()
     by_type = AidTypeSerializer()
 
 
-class CasesSerializer(serializers.Serializer):
+class CasesSerializer(StrictSerializer):
     received = serializers.IntegerField()
     by_channel = ChannelSerializer()
     resolved = serializers.IntegerField(help_text="Received in the period, resolved by its end.")
@@ -148,14 +149,14 @@ class TrainingSerializer(_counts(figures.TRAINING_KEYS, "flow in the period")):
     pass
 
 
-class LegalSerializer(serializers.Serializer):
+class LegalSerializer(StrictSerializer):
     cases = serializers.IntegerField(help_text="Opened in the period.")
     closed = serializers.IntegerField()
     amount_recovered = _money()
     migrant_cases = serializers.IntegerField()
 
 
-class FundFiguresSerializer(serializers.Serializer):
+class FundFiguresSerializer(StrictSerializer):
     income = _money()
     spent = _money()
     balance = _money(help_text="At the period's end.")
@@ -170,12 +171,12 @@ class FundsSerializer(FundFiguresSerializer):
 # `from` is a Python keyword: the fields are declared by name.
 PeriodSerializer = type(
     "PeriodSerializer",
-    (serializers.Serializer,),
+    (StrictSerializer,),
     {"from": serializers.DateField(), "to": serializers.DateField()},
 )
 
 
-class SummarySerializer(serializers.Serializer):
+class SummarySerializer(StrictSerializer):
     period = PeriodSerializer()
     org_unit = serializers.CharField()
     registry = RegistrySerializer()
