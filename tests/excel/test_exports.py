@@ -79,11 +79,20 @@ def test_changelist_offers_the_export_with_its_filters(client, staff, units):
     assert 'href="/admin/cases/person/export.xlsx?is_migrant__exact=1"' in page
 
 
-def test_export_needs_the_view_permission(client, staff, units):
-    client.force_login(staff.officer)
-    assert client.get("/admin/aidcenter/orgunit/export.xlsx").status_code in (200, 403)
+def test_export_needs_the_admin_and_the_view_permission(client, staff, units):
+    _people(units)
+    client.force_login(staff.sync_a)  # an API client: no staff pages, no admin
+    response = client.get(PEOPLE)
+    assert response.status_code == 302 and "/login/" in response["Location"]
     client.logout()
     assert client.get(PEOPLE).status_code == 302  # to the login page
+    assert not AccessLog.objects.filter(action="export").exists()
+
+
+def test_a_bad_filter_goes_back_to_the_list(client, staff, units):
+    client.force_login(staff.officer)
+    response = client.get(PEOPLE + "?no_such_field=1")
+    assert response.status_code == 302 and response["Location"].endswith("?e=1")
 
 
 def test_large_export_runs_as_a_job_only_its_requester_downloads(
