@@ -198,6 +198,7 @@ class AccessLog(models.Model):
         EXPORT = "export", _("exported")
         FEED = "feed", _("pulled the change feed")
         DOCUMENT = "document", _("opened a proof document")
+        ERASE = "erase", _("erased a person's personal data")
 
     at = models.DateTimeField(_("at"), default=timezone.now, editable=False)
     user = models.ForeignKey(

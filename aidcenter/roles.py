@@ -33,6 +33,7 @@ class Action(models.TextChoices):
     SEE_FULL_IDS = "see_full_ids", _("see full ID numbers of the own unit's records")
     USE_PAGES = "use_pages", _("log in to the staff pages and the admin")
     ADMINISTER = "administer", _("manage units, staff and API keys")
+    ERASE_PERSONAL_DATA = "erase_personal_data", _("erase a person's personal data (PIPL)")
 
 
 A = Action

@@ -12,6 +12,7 @@ Environment:
   PRIVATE_ROOT     where uploaded documents are kept, outside the web root
   DATABASE_REPLICA_URL  postgres://… of a read replica for dashboards (aidcenter/dbrouter.py)
   PGBOUNCER        1 when DATABASE_URL points at PgBouncer in transaction mode
+  RETENTION_CLOSED_FILES_YEARS  years a closed file's people are kept before erasure (10)
   API_KEY_RATE     throttle per API key, DRF syntax (default 1500/min; the contract needs ≥ 1200)
 """
 
@@ -184,6 +185,9 @@ STORAGES = {
 # Uploaded proof documents hold sensitive data: kept outside any web root, served only
 # through a scoped view.
 PRIVATE_ROOT = Path(os.environ.get("PRIVATE_ROOT", BASE_DIR / "private"))
+# PIPL: people whose household files closed this many years ago, with nothing open since, are
+# erased by `manage.py apply_retention` (cases/privacy.py).
+RETENTION_CLOSED_FILES_YEARS = int(os.environ.get("RETENTION_CLOSED_FILES_YEARS", "10"))
 MEDIA_ROOT = PRIVATE_ROOT
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
