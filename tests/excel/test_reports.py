@@ -225,3 +225,19 @@ def test_the_reports_page_reconciles(client, staff, units):
     client.force_login(staff.auditor)
     assert client.get("/stats/reports/").status_code == 200
     assert client.post("/stats/reports/", {}).status_code == 404
+
+
+def test_the_upward_download_is_scoped(client, staff, units):
+    mine = make_file(units.a, registered_on=YEAR.date_from)
+    make_file(units.qxa, registered_on=YEAR.date_from)
+    client.force_login(staff.officer)
+    rows = [
+        list(r)
+        for r in _book(body(client.get("/stats/reports/upward.xlsx?year=2026")))
+        .worksheets[0]
+        .iter_rows(values_only=True)
+    ]
+    assert rows[0] == upward.FILE_HEADER and [r[1] for r in rows[1:]] == [str(mine.pk)]
+    assert client.get("/stats/reports/upward.xlsx?year=2026&org_unit=QX").status_code == 404
+    client.force_login(staff.case_a)
+    assert client.get("/stats/reports/upward.xlsx?year=2026").status_code == 404
