@@ -321,7 +321,8 @@ def _sweep_everywhere(values: list[str], mark: str) -> int:
                 statement = sql.SQL("UPDATE {} SET {} = {} WHERE strpos({}, %s) > 0").format(
                     sql.Identifier(table), target, replaced, text
                 )
-                cursor.execute(statement, [value, mark, value])
+                # as text: pghistory's context wrapper (in a request) takes strings only
+                cursor.execute(statement.as_string(connection.connection), [value, mark, value])
                 changed += cursor.rowcount
     return changed
 

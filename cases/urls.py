@@ -1,12 +1,14 @@
 from django.urls import path
 
-from cases import desk_views, import_views, views
+from cases import desk_views, import_views, privacy_views, views
 
 app_name = "cases"
 urlpatterns = [
     path("people/search/", views.search, name="search"),
     path("people/search/export.xlsx", import_views.search_export, name="search-export"),
     path("people/<uuid:pk>/", views.person_page, name="person"),
+    path("people/<uuid:pk>/export.json", privacy_views.person_export, name="person-export"),
+    path("people/<uuid:pk>/erase/", privacy_views.person_erase, name="person-erase"),
     path("files/<uuid:pk>/<slug:action>/", views.file_action, name="file-action"),
     path("documents/<uuid:pk>/", views.document, name="document"),
     path("desk/", desk_views.desk_page, name="desk"),

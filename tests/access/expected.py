@@ -293,6 +293,9 @@ PAGE_TABLE = {
     "excel-job-download": Page(unbuilt="a user's own Excel job: tests of the Excel jobs"),
     "cases:search": Page(),
     "cases:person": Page(record="people"),
+    "cases:person-export": Page(record="people"),  # PIPL: all held, masked per viewer
+    "cases:person-erase": Page(method=POST, who=ADMIN, record="people", data={"reason": "x"}),
+    "cases:search-export": Page(method=POST),
     "cases:file-action": Page(
         method=POST,
         record="workers",

@@ -259,3 +259,26 @@ def _age_everything(person, *, days: int) -> None:
             stamps = {s: moment for s in ("updated_at", "created_at") if s in names}
             if stamps and not hasattr(model, "pgh_obj"):
                 model._base_manager.filter(pk__in=ids).update(**stamps)
+
+
+def test_the_pages_download_the_export_and_let_an_administrator_erase(subject, staff, client):
+    person = subject["person"]
+    client.force_login(staff.desk_a)
+    response = client.get(f"/people/{person.pk}/export.json")
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment")
+    assert json.loads(response.content)["records"]["cases.Person"]["rows"][0]["name"] == NAME
+    assert client.get(f"/people/{person.pk}/erase/").status_code == 404  # not an admin
+    assert client.post(f"/people/{person.pk}/erase/", {"reason": "x"}).status_code == 404
+    client.force_login(staff.desk_b)
+    assert client.get(f"/people/{person.pk}/export.json").status_code == 404  # sibling unit
+
+    client.force_login(staff.admin)
+    assert client.get(f"/people/{person.pk}/erase/").status_code == 200
+    response = client.post(f"/people/{person.pk}/erase/", {"reason": ""})
+    assert response.status_code == 200  # a reason is required: nothing erased
+    assert Person.objects.get(pk=person.pk).name == NAME
+    response = client.post(f"/people/{person.pk}/erase/", {"reason": "本人2026年11月申请"})
+    assert response.status_code == 302
+    assert Person.objects.get(pk=person.pk).name == privacy.placeholder(person)
+    assert _tables_holding(NAME, ID) == []
