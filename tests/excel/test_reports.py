@@ -241,3 +241,21 @@ def test_the_upward_download_is_scoped(client, staff, units):
     assert client.get("/stats/reports/upward.xlsx?year=2026&org_unit=QX").status_code == 404
     client.force_login(staff.case_a)
     assert client.get("/stats/reports/upward.xlsx?year=2026").status_code == 404
+
+
+def test_every_scoped_changelist_exports(client, known, staff, units):  # noqa: F811
+    from django.contrib import admin
+
+    from aidcenter.admin_base import ScopedAdmin
+
+    scoped_admins = [m for m, a in admin.site._registry.items() if isinstance(a, ScopedAdmin)]
+    assert len(scoped_admins) > 20
+    for user in (staff.admin, staff.officer, staff.desk_a):
+        client.force_login(user)
+        for model in scoped_admins:
+            url = f"/admin/{model._meta.app_label}/{model._meta.model_name}/export.xlsx"
+            response = client.get(url)
+            assert response.status_code in (200, 403), (url, response.status_code)
+            if response.status_code == 200:
+                rows = _book(body(response)).worksheets[0]
+                assert rows.max_row >= 1, url
