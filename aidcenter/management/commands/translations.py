@@ -21,6 +21,7 @@ from babel.messages import pofile
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_file
 from babel.messages.mofile import write_mo
+from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
@@ -35,7 +36,14 @@ KEYWORDS = {
     "pgettext_lazy": ((1, "c"), 2),
 }
 TEMPLATE_RE = re.compile(r"""(?:{%\s*(?:translate|trans)\s+|\b_\()(["'])(.+?)\1""")
-SOURCE_DIRS = ["aidcenter", "cases", "jobs", "training", "legal", "funds"]
+def source_dirs() -> list[str]:
+    """The project's own apps (folders at the top of BASE_DIR), so a new app is never missed."""
+    base = Path(settings.BASE_DIR).resolve()
+    return sorted(
+        config.name
+        for config in apps.get_app_configs()
+        if Path(config.path).resolve().parent == base
+    )
 
 
 def catalogue_paths() -> tuple[Path, Path]:
@@ -54,7 +62,7 @@ def extract() -> dict[str, str]:
             "--cached",
             "--others",
             "--exclude-standard",
-            *SOURCE_DIRS,
+            *source_dirs(),
             "templates",
         ],
         cwd=base,
