@@ -37,6 +37,15 @@ class CasesConfig(AppConfig):
                 30,
             )
         )
+        home.register_link(
+            home.Link(
+                _("Import household files"),
+                "cases:registry-import",
+                Action.ENTER,
+                _("From an Excel workbook: a template, errors by row, all or nothing."),
+                35,
+            )
+        )
         home.register_panel(home.Panel("cases/_deadline_panel.html", _deadline_panel, 10))
 
 

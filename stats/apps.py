@@ -19,3 +19,12 @@ class StatsConfig(AppConfig):
                 order=5,
             )
         )
+        register_link(
+            Link(
+                title=_("Annual report and reporting upward"),
+                url_name="stats:reports",
+                action=Action.VIEW_REPORTS,
+                text=_("The annual report (.xlsx); files and aid for the national system."),
+                order=6,
+            )
+        )
