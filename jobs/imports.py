@@ -17,6 +17,7 @@ from openpyxl import Workbook
 
 from aidcenter import imports as shared
 from aidcenter.errors import Invalid
+from aidcenter.faultpoints import pause_point
 from aidcenter.models import OrgUnit
 from aidcenter.roles import Action
 from jobs import services
@@ -180,7 +181,8 @@ def vacancies_import(*, by, org_unit: OrgUnit, upload) -> dict[str, int]:
                 credit_code__in={c["credit_code"] for *_x, c in cleaned}
             )
         }
-        for _number, key, clean in cleaned:
+        for number, key, clean in cleaned:
+            pause_point(f"jobs.vacancies_import.row{number}")  # tests/faults only
             if key in known:
                 unchanged += 1
                 continue

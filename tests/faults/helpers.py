@@ -114,3 +114,45 @@ def fetch(url: str, headers: dict | None = None, timeout: float = 30):
             return response.status, dict(response.headers), response.read()
     except urllib.error.HTTPError as error:
         return error.code, dict(error.headers), error.read()
+
+
+def start_django(code: str, **env) -> subprocess.Popen:
+    """Run `code` in `manage.py shell` against the test database, in its own process."""
+    return subprocess.Popen(
+        [sys.executable, "manage.py", "shell", "-c", code],
+        cwd=settings.BASE_DIR,
+        env=child_env(**env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+
+
+def wait_until_blocked(watcher, process: subprocess.Popen, *, holding: str, timeout=60) -> int:
+    """The pid of the backend that waits on a lock after it has written into table `holding`
+    (a RowExclusiveLock on it: rows inserted or updated, not committed)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        row = watcher.execute(
+            "SELECT a.pid FROM pg_stat_activity a WHERE a.datname = current_database() "
+            "AND a.wait_event_type = 'Lock' AND a.pid <> pg_backend_pid() AND EXISTS ("
+            "  SELECT 1 FROM pg_locks l WHERE l.pid = a.pid AND l.granted "
+            "  AND l.mode = 'RowExclusiveLock' AND l.relation = %s::regclass)",
+            [holding],
+        ).fetchone()
+        if row:
+            return row[0]
+        if process.poll() is not None:
+            out, err = process.communicate()
+            raise AssertionError(f"the process ended before blocking: {err.decode()[-3000:]}")
+        time.sleep(0.1)
+    raise AssertionError("the process never blocked mid-way")
+
+
+def wait_gone(watcher, pid: int, timeout=30) -> None:
+    """Until the backend of the killed process has ended (its transaction rolled back)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not watcher.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", [pid]).fetchone():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"backend {pid} still there")
