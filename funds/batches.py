@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aidcenter.errors import DomainError, Invalid, Refused
+from aidcenter.faultpoints import pause_point
 from aidcenter.models import OrgUnit
 from aidcenter.roles import Action
 from aidcenter.scope import in_scope, subtree_ids
@@ -223,6 +224,18 @@ def batch_pay(*, by, batch: AidBatch) -> BatchRun:
     if not in_scope(by, batch.fund.org_unit_id):
         raise Refused(_("This fund is outside your scope."))
     batch = _locked(batch)
+    stale = (
+        BatchRun.objects.filter(batch=batch, status=BatchRun.Status.RUNNING).order_by("-pk").first()
+        if batch.status == AidBatch.Status.QUEUED
+        else None
+    )
+    if stale is not None and not _run_is_alive(stale.pk):
+        # Its process died mid-way (nothing of it was paid): queue the same run again.
+        from funds.tasks import pay_batch
+
+        result = pay_batch.enqueue(stale.pk)
+        BatchRun.objects.filter(pk=stale.pk).update(task_id=str(result.id))
+        return stale
     if batch.status in (AidBatch.Status.QUEUED, AidBatch.Status.PAID):
         raise DomainError(_("This batch is paid or being paid already."), code="already_paid")
     if batch.status != AidBatch.Status.APPROVED:
@@ -265,10 +278,40 @@ class _Progress:
         self.connection.close()
 
 
+def _run_lock_key(run_id: int) -> str:
+    return f"funds.batch_run:{run_id}"
+
+
+def _run_is_alive(run_id: int) -> bool:
+    """Whether a live process is paying this run now (it holds the run's advisory lock)."""
+    with connections["default"].cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(hashtext(%s))", [_run_lock_key(run_id)])
+        if not cursor.fetchone()[0]:
+            return True
+        cursor.execute("SELECT pg_advisory_unlock(hashtext(%s))", [_run_lock_key(run_id)])
+    return False
+
+
 def batch_run(*, run_id: int) -> str:
-    """The task's body: pay every line of the batch in one transaction, or none."""
+    """The task's body: pay every line of the batch in one transaction, or none.
+
+    While it runs, the process holds the run's advisory lock (session level: PostgreSQL frees
+    it when the process dies). A run marked RUNNING whose lock is free was left by a process
+    that died mid-way, its payments rolled back with it: it is paid again from the start."""
+    with connections["default"].cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(hashtext(%s))", [_run_lock_key(run_id)])
+        if not cursor.fetchone()[0]:
+            return BatchRun.Status.RUNNING  # another live process is paying it
+    try:
+        return _batch_run(run_id)
+    finally:
+        with connections["default"].cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(hashtext(%s))", [_run_lock_key(run_id)])
+
+
+def _batch_run(run_id: int) -> str:
     run = BatchRun.objects.select_related("batch", "by").get(pk=run_id)
-    if run.status != BatchRun.Status.QUEUED:
+    if run.status not in (BatchRun.Status.QUEUED, BatchRun.Status.RUNNING):
         return run.status
     BatchRun.objects.filter(pk=run.pk).update(status=BatchRun.Status.RUNNING)
     progress = _Progress(run.pk, run.total)
@@ -314,6 +357,7 @@ def _pay_all(*, run: BatchRun, progress: _Progress) -> None:
     services.advisory_locks(services.cap_lock_key(a, year=year) for a in applications.values())
     services._lock_accounts(batch.fund)
     for done, (_line, application_id) in enumerate(lines, start=1):
+        pause_point(f"funds.batch_run.line{done}")  # tests/faults only
         services.application_pay(
             by=run.by,
             application=applications[application_id],
