@@ -18,6 +18,7 @@ local one and the refused edit is kept in `conflicts` for a person to look at.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import urllib.error
 import urllib.parse
@@ -130,6 +131,7 @@ class Mirror:
                 status, answer = self._call("POST", f"/api/v1/{resource}/", payload)
             else:
                 status, answer = self._call("PATCH", f"/api/v1/{resource}/{record_id}/", payload)
+            _pause_point("mirror.push.after_send")  # tests/faults only
             if status in (200, 201):
                 self._store(
                     resource, answer["id"], answer["version"], answer.get("org_unit"), answer
@@ -203,3 +205,12 @@ class Mirror:
                 self.db.execute(sql, args)
         else:
             self.db.execute(sql, args)
+
+
+def _pause_point(name: str) -> None:
+    """A pause for the fault tests (aidcenter/faultpoints.py), only when they ask for one: the
+    mirror itself needs nothing but urllib and sqlite3."""
+    if os.environ.get("AIDCENTER_TEST_PAUSE_AT") == name:
+        from aidcenter.faultpoints import pause_point
+
+        pause_point(name)
