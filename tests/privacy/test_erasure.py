@@ -99,6 +99,17 @@ def subject(units, staff, private_root):
     if application.status != "approved":
         application = funds.application_approve(by=staff.approver2, application=application)
     payment = funds.application_pay(by=staff.manager, application=application, fund=fund)
+    # Someone else's case quotes the subject's ID number and phone: found by the sweep.
+    desk.case_log(
+        by=staff.desk_a,
+        org_unit=units.a,
+        person=PersonFactory(org_unit=units.a),
+        data={
+            "channel": "hotline",
+            "category": "other",
+            "summary": f"代亲属咨询，亲属身份证{ID}，电话{PHONE}",
+        },
+    )
     cases.worker_close(
         by=staff.officer, worker=worker, reason="moved_away", on=today, note=f"{NAME}已迁出"
     )
@@ -159,6 +170,7 @@ def test_erasure_leaves_no_identity_anywhere_and_the_ledger_unchanged(subject, s
     assert _tables_holding(NAME, ID, PHONE, ACCOUNT, "长寿路8号") == []
     assert not stored.exists()  # the proof document's bytes are gone
     assert counts["files"] == 1
+    assert counts["elsewhere"] >= 2  # the other case and its history row
     person.refresh_from_db()
     assert person.name == privacy.placeholder(person)
     assert person.national_id is None and person.phone == "" and person.birth_date is None
