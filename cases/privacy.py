@@ -23,6 +23,8 @@ Erasing:
   triggers, for this connection and this transaction; the ledger's and the change capture's
   triggers stay on, so the erasure fails whole rather than touch them;
 - the Person's update is captured like any change, so every mirror receives the erased record.
+  The capture rows themselves (aidcenter.Change: table, record UUID, version, units) carry no
+  personal data, so they stay append-only; the tests search every text column to prove it.
 Each erasure is written to the access log (action "erase") with the counts.
 """
 
