@@ -508,6 +508,10 @@ class MemberSerializer(MaskingSerializer):
     relation = serializers.ChoiceField(
         choices=[c for c in HouseholdMember.Relation.choices if c[0] != "head"]
     )
+    # null in answers to the roles that may not see health notes; null sent means "none".
+    health_note = serializers.CharField(
+        required=False, allow_blank=True, allow_null=True, max_length=2000
+    )
 
     class Meta:
         model = HouseholdMember
@@ -521,6 +525,9 @@ class MemberSerializer(MaskingSerializer):
             "school",
             "health_note",
         ]
+
+    def validate_health_note(self, value):
+        return value or ""
 
     def to_representation(self, instance):
         data = super().to_representation(instance)

@@ -182,3 +182,12 @@ def test_filters_ordering_and_pagination(api, staff, new_file, registered_file):
     ]
     assert names == ["张17", "张18"]
     assert client.get(URL + "?search=张19").json()["count"] == 1
+
+
+def test_health_notes_hidden_from_a_role_are_null_and_the_schema_says_so(client, db):
+    # Fund approvers and managers get `health_note: null` (PIPL art. 28): the schema must
+    # allow it, or a sub-center's generated client fails on the answer (found by
+    # bench/contract_roles.sh as the fund manager).
+    schema = client.get("/api/schema/", {"format": "json"}).json()
+    member = schema["components"]["schemas"]["Member"]["properties"]["health_note"]
+    assert member.get("nullable") is True
