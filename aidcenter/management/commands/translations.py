@@ -36,6 +36,38 @@ KEYWORDS = {
     "pgettext_lazy": ((1, "c"), 2),
 }
 TEMPLATE_RE = re.compile(r"""(?:{%\s*(?:translate|trans)\s+|\b_\()(["'])(.+?)\1""")
+BLOCK_RE = re.compile(
+    r"{%\s*blocktrans(?:late)?(?P<args>[^%]*)%}(?P<body>.*?){%\s*endblocktrans(?:late)?\s*%}",
+    re.S,
+)
+PLURAL_RE = re.compile(r"{%\s*plural\s*%}")
+
+
+def block_msgid(body: str, *, trimmed: bool) -> str:
+    """The msgid Django looks up for a {% blocktranslate %} body: `{{ name }}` becomes
+    `%(name)s`, a literal % is doubled, and `trimmed` joins the stripped lines with spaces."""
+    if trimmed:
+        body = " ".join(line.strip() for line in body.strip().splitlines() if line.strip())
+    body = body.replace("%", "%%")
+    return re.sub(r"{{\s*(\w+)\s*}}", r"%(\1)s", body)
+
+
+def template_messages(text: str):
+    """(msgid, offset) of every message in a template; a plural one as (singular, plural)."""
+    for match in TEMPLATE_RE.finditer(text):
+        yield match.group(2), match.start()
+    for match in BLOCK_RE.finditer(text):
+        trimmed = "trimmed" in match.group("args").split()
+        parts = [block_msgid(part, trimmed=trimmed) for part in PLURAL_RE.split(match["body"])]
+        yield (parts[0], parts[1]) if len(parts) == 2 else parts[0], match.start()
+
+
+def translated(message) -> bool:
+    if message is None:
+        return False
+    if isinstance(message.string, tuple | list):
+        return all(message.string)
+    return bool(message.string)
 def source_dirs() -> list[str]:
     """The project's own apps (folders at the top of BASE_DIR), so a new app is never missed."""
     base = Path(settings.BASE_DIR).resolve()
@@ -83,9 +115,9 @@ def extract() -> dict[str, str]:
                     found.setdefault(msgid, f"{rel}:{lineno}")
         elif rel.endswith(".html") or rel.endswith(".txt"):
             text = path.read_text(encoding="utf-8")
-            for match in TEMPLATE_RE.finditer(text):
-                lineno = text.count("\n", 0, match.start()) + 1
-                found.setdefault(match.group(2), f"{rel}:{lineno}")
+            for msgid, offset in template_messages(text):
+                lineno = text.count("\n", 0, offset) + 1
+                found.setdefault(msgid, f"{rel}:{lineno}")
     return found
 
 
@@ -113,7 +145,7 @@ class Command(BaseCommand):
         po_path, mo_path = catalogue_paths()
         catalog = load()
         used = extract()
-        missing = [m for m in used if not (catalog.get(m) and catalog.get(m).string)]
+        missing = [m for m in used if not translated(catalog.get(m))]
         if check:
             problems = [f"untranslated: {m!r} ({used[m]})" for m in missing]
             if not mo_path.exists() or mo_path.read_bytes() != compiled(catalog):
@@ -137,7 +169,7 @@ class Command(BaseCommand):
         )
         po_path.write_bytes(buffer.getvalue())
         mo_path.write_bytes(compiled(catalog))
-        todo = [m for m in used if not (catalog.get(m) and catalog.get(m).string)]
+        todo = [m for m in used if not translated(catalog.get(m))]
         self.stdout.write(f"{len(used)} strings; {len(todo)} still need a translation")
         for m in todo:
             self.stdout.write(f"  {m}")
