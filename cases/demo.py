@@ -8,6 +8,7 @@ import datetime
 import random
 from decimal import Decimal
 
+import pgtrigger
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
@@ -15,7 +16,7 @@ from faker import Faker
 
 from aidcenter.models import OrgUnit
 from cases import services
-from cases.models import MinimumLivingLine, Person, Worker
+from cases.models import FileEvent, MinimumLivingLine, Person, Worker
 
 FILES = 1500
 CASES = 600
@@ -142,16 +143,24 @@ def _one_file(n, rng, fake, unit, users, status, today, used) -> None:
     services.worker_approve(by=officer, worker=worker, opinion="经审核，符合建档条件。")
     registered = min(today, worker.notice_ends_on + datetime.timedelta(days=rng.randint(1, 20)))
     Worker.objects.filter(pk=worker.pk).update(registered_on=registered)
+    # The demo's history happened over the past year, not on the day it was loaded: the
+    # approval event carries the registration day (the dashboards' stocks read the events).
+    with pgtrigger.ignore("cases.FileEvent:append_only"):
+        FileEvent.objects.filter(worker=worker, kind="approved").update(on=registered)
+    last = registered
     if rng.random() < 0.5 and registered < today - datetime.timedelta(days=60):
         reviewed = min(today, registered + datetime.timedelta(days=rng.randint(30, 360)))
         services.worker_review(by=by, worker=worker, on=reviewed)
+        last = reviewed
     if status in {"lifted", "closed"}:
         worker.refresh_from_db()
+        span = max((today - last).days, 0)
+        ended = last + datetime.timedelta(days=rng.randint(min(30, span), span))
         if status == "lifted":
-            services.worker_lift(by=officer, worker=worker, reason="income_above_line", on=today)
+            services.worker_lift(by=officer, worker=worker, reason="income_above_line", on=ended)
         else:
             reason = rng.choice(["moved_away", "retired", "died"])
-            services.worker_close(by=officer, worker=worker, reason=reason, on=today)
+            services.worker_close(by=officer, worker=worker, reason=reason, on=ended)
 
 
 # --- Front-desk cases -------------------------------------------------------------------------
