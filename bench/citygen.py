@@ -492,6 +492,7 @@ class City:
                     rng.choice(self.enterers[district]),
                     unit,
                     person_ids[0],
+                    "t" if migrant else "f",  # the head's flag (a trigger's job online)
                 )
             )
         )
@@ -530,7 +531,7 @@ WORKER_COLUMNS = (
     " national_file_no, is_model_worker, status, consent_signed_on, home_visit_on,"
     " home_visit_note, notice_starts_on, notice_ends_on, submitted_at, decided_at,"
     " decision_opinion, registered_on, last_reviewed_on, ended_on, end_reason, decided_by_id,"
-    " entered_by_id, org_unit_id, person_id"
+    " entered_by_id, org_unit_id, person_id, head_is_migrant"
 )
 MEMBER_COLUMNS = (
     "version, created_at, updated_at, id, deleted_at, create_digest, relation, school,"

@@ -104,8 +104,8 @@ def raw_sql(conn, year: int) -> dict:
                    AND e.worker_id IN (SELECT worker_id FROM after)
                  ORDER BY e.worker_id, e."on" DESC, e.at DESC, e.id DESC)
         SELECT count(*), count(*) FILTER (WHERE w.hardship_level = 'deep'),
-               count(*) FILTER (WHERE p.is_migrant)
-        FROM cases_worker w JOIN cases_person p ON p.id = w.person_id
+               count(*) FILTER (WHERE w.head_is_migrant)
+        FROM cases_worker w
         WHERE w.deleted_at IS NULL AND (
             (w.status = 'registered' AND w.registered_on <= %(d1)s
              AND w.id NOT IN (SELECT worker_id FROM after))

@@ -190,7 +190,7 @@ def _registry(p: Period) -> list[Group]:
 
     stock = {
         "registry.registered": Measure(),
-        "registry.migrant": Measure(Q(person__is_migrant=True)),
+        "registry.migrant": Measure(Q(head_is_migrant=True)),
         **{f"registry.by_level.{v}": Measure(Q(hardship_level=v)) for v in LEVELS},
         **{f"registry.by_main_cause.{v}": Measure(Q(main_cause=v)) for v in CAUSES},
     }
