@@ -15,7 +15,7 @@ from aidcenter.scope import scoped
 
 
 class OrgUnitSerializer(StrictModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = OrgUnit

@@ -163,3 +163,11 @@ def test_an_api_url_that_matches_nothing_answers_json_404(staff, api, settings):
     response = api(staff.sync_a).get("/api/v1/workers/not-a-uuid/")
     assert response.status_code == 404 and response["Content-Type"] == "application/json"
     assert response.json() == {"detail": "未找到。"}
+
+
+def test_the_root_unit_has_no_parent_and_the_schema_allows_it(staff, api, client):
+    # The admin sees the city, whose parent is null (found by bench/contract_roles.sh).
+    units = api(staff.admin).get("/api/v1/org-units/?page_size=500").json()["results"]
+    assert {u["code"]: u["parent"] for u in units}["SH"] is None
+    schema = client.get("/api/schema/", {"format": "json"}).json()
+    assert schema["components"]["schemas"]["OrgUnit"]["properties"]["parent"]["nullable"] is True
