@@ -118,13 +118,21 @@ def raw_sql(conn, year: int) -> dict:
     ).fetchone()
     out["flows"] = conn.execute(
         f"""
-        WITH approved AS (SELECT DISTINCT worker_id FROM cases_fileevent
-                          WHERE kind = 'approved' AND "on" BETWEEN %(d0)s AND %(d1)s)
-        SELECT count(*) FROM cases_worker w
-        WHERE w.deleted_at IS NULL AND (w.id IN (SELECT worker_id FROM approved)
-            OR (w.registered_on BETWEEN %(d0)s AND %(d1)s AND NOT EXISTS (
-                SELECT 1 FROM cases_fileevent h
-                WHERE h.worker_id = w.id AND h.kind IN {STATUS_EVENTS})))
+        WITH moved AS (SELECT worker_id, kind FROM cases_fileevent
+                       WHERE kind IN ('approved', 'lifted', 'closed')
+                         AND "on" BETWEEN %(d0)s AND %(d1)s),
+             ever AS (SELECT worker_id FROM cases_fileevent WHERE kind IN {STATUS_EVENTS})
+        SELECT
+          count(*) FILTER (WHERE w.id IN (SELECT worker_id FROM moved WHERE kind = 'approved')
+              OR (w.registered_on BETWEEN %(d0)s AND %(d1)s
+                  AND w.id NOT IN (SELECT worker_id FROM ever))),
+          count(*) FILTER (WHERE w.id IN (SELECT worker_id FROM moved WHERE kind = 'lifted')
+              OR (w.status = 'lifted' AND w.ended_on BETWEEN %(d0)s AND %(d1)s
+                  AND w.id NOT IN (SELECT worker_id FROM ever))),
+          count(*) FILTER (WHERE w.id IN (SELECT worker_id FROM moved WHERE kind = 'closed')
+              OR (w.status = 'closed' AND w.ended_on BETWEEN %(d0)s AND %(d1)s
+                  AND w.id NOT IN (SELECT worker_id FROM ever)))
+        FROM cases_worker w WHERE w.deleted_at IS NULL
         """,
         p,
     ).fetchone()
@@ -251,7 +259,9 @@ def main() -> None:
     reg, cases, aid = r["registry"], r["cases"], r["aid"]
     assert s["registry"]["registered"] == reg[0], (s["registry"], reg)
     assert s["registry"]["by_level"]["deep"] == reg[1] and s["registry"]["migrant"] == reg[2]
-    assert s["registry"]["new"] == r["flows"][0]
+    assert (s["registry"]["new"], s["registry"]["lifted"], s["registry"]["closed"]) == tuple(
+        r["flows"]
+    ), (s["registry"], r["flows"])
     assert s["cases"]["received"] == cases[0] and s["cases"]["by_channel"]["hotline"] == cases[1]
     assert s["cases"]["resolved"] == cases[2] and s["cases"]["answered_late"] == cases[4]
     assert (s["aid"]["persons"], s["aid"]["person_times"]) == (aid[0], aid[1])
