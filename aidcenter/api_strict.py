@@ -64,8 +64,10 @@ def _type_names() -> dict[str, str]:
     }
 
 
-def _pk_type(queryset) -> str:
-    pk = queryset.model._meta.pk if queryset is not None else None
+def _pk_type(field) -> str:
+    # A related field scoped per request has no queryset until then; it names its model.
+    model = field.queryset.model if field.queryset is not None else getattr(field, "model", None)
+    pk = model._meta.pk if model is not None else None
     if isinstance(pk, models.AutoField | models.BigAutoField | models.IntegerField):
         return INTEGER
     return STRING
@@ -101,7 +103,7 @@ def expected_type(field) -> str | None:
     if isinstance(field, relations.PrimaryKeyRelatedField):
         if field.pk_field is not None:
             return expected_type(field.pk_field)
-        return _pk_type(field.queryset)
+        return _pk_type(field)
     if isinstance(
         field,
         serializers.CharField

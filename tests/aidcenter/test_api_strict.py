@@ -139,3 +139,15 @@ def test_every_api_serializer_of_ours_is_strict():
                 ):
                     lax.append(f"{module.__name__}.{attr}")
     assert lax == []
+
+
+def test_related_fields_expect_their_models_key_type():
+    from aidcenter.api_strict import INTEGER, STRING, expected_type
+    from jobs.apibase import ScopedRelatedField
+    from training.models import Course, TrainingClass
+
+    assert expected_type(serializers.PrimaryKeyRelatedField(queryset=Course.objects.all())) == (
+        INTEGER
+    )
+    assert expected_type(ScopedRelatedField(TrainingClass)) == INTEGER  # no queryset yet
+    assert expected_type(ScopedRelatedField(Person)) == STRING
