@@ -121,6 +121,9 @@ def write_sheets(target, sheets: list[Export], *, progress=None) -> int:
                 break
             if progress is not None and written % PROGRESS_EVERY == 0:
                 progress(written)
+        close = getattr(export.rows, "close", None)
+        if close is not None:  # a generator left at the limit ends its read (and transaction)
+            close()
         counts.append(written)
     workbook.save(target)
     return counts[0] if counts else 0

@@ -19,9 +19,14 @@ def sees_full_ids(user, org_unit_id: int | None = None) -> bool:
     """May this user see full ID numbers (of a record kept by this unit, when given)?"""
     if not getattr(user, "is_authenticated", False):
         return False
-    allowed = can(user, Action.SEE_FULL_IDS) or (
-        can(user, Action.READ) and user.has_perm(FULL_ID_PERMISSION)
-    )
+    # Asked once a row by lists and exports: the answer is kept on the user object, as Django
+    # keeps its permissions there (a user object lives for one request or one job).
+    allowed = user.__dict__.get("_sees_full_ids")
+    if allowed is None:
+        allowed = can(user, Action.SEE_FULL_IDS) or (
+            can(user, Action.READ) and user.has_perm(FULL_ID_PERMISSION)
+        )
+        user.__dict__["_sees_full_ids"] = allowed
     return allowed and (org_unit_id is None or in_scope(user, org_unit_id))
 
 

@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from aidcenter.admin_base import ScopedAdmin
+from aidcenter.admin_base import ScopedAdmin, row_values
 from aidcenter.models import AccessLog
 from aidcenter.pii import log_access, sees_full_ids
 from aidcenter.roles import Action, can
@@ -11,17 +11,25 @@ from cases import idnumbers, services
 from cases.models import FileEvent, HouseholdMember, MinimumLivingLine, Person, Worker
 
 
-class MaskedIdMixin:
-    """Shows ID numbers masked to viewers without the right, and logs every full view."""
+def id_number_column(number: str, unit: str):
+    """The "ID number" column: `number` and `unit` are the paths to the person's ID number
+    and to the unit whose records they are. Shown masked to viewers without the right to see
+    it in full there (the admin class keeps the request in `_request`)."""
 
     @admin.display(description=_("ID number"))
-    def id_number(self, obj):
-        person = obj if isinstance(obj, Person) else obj.person
-        if not person.national_id:
+    @row_values(number, unit)
+    def id_number(self, national_id, org_unit_id):
+        if not national_id:
             return "—"
-        if sees_full_ids(self._request.user, person.org_unit_id):
-            return person.national_id
-        return idnumbers.mask(person.national_id)
+        if sees_full_ids(self._request.user, org_unit_id):
+            return national_id
+        return idnumbers.mask(national_id)
+
+    return id_number
+
+
+class MaskedIdMixin:
+    """Logs every list and record shown with full ID numbers (the column is `id_number_column`)."""
 
     def changelist_view(self, request, extra_context=None):
         self._request = request
@@ -77,6 +85,7 @@ class PersonForm(forms.ModelForm):
 class PersonAdmin(MaskedIdMixin, ScopedAdmin):
     form = PersonForm
     list_display = ["name", "id_number", "phone", "sex", "birth_date", "is_migrant", "org_unit"]
+    id_number = id_number_column("national_id", "org_unit_id")
     list_filter = ["is_migrant", "hukou", "sex"]
     # Names and phones only: an ID number typed here would travel in the URL. ID numbers are
     # searched on the front-desk page, which posts them.
@@ -125,19 +134,13 @@ class MemberInline(admin.TabularInline):
     can_delete = False
     show_change_link = False
 
+    id_number = id_number_column("person__national_id", "org_unit_id")
+
     def get_queryset(self, request):
         self._request = request
         return (
             super().get_queryset(request).select_related("person").filter(deleted_at__isnull=True)
         )
-
-    @admin.display(description=_("ID number"))
-    def id_number(self, obj):
-        if not obj.person.national_id:
-            return "—"
-        if sees_full_ids(self._request.user, obj.org_unit_id):
-            return obj.person.national_id
-        return idnumbers.mask(obj.person.national_id)
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -293,17 +296,22 @@ class WorkerAdmin(MaskedIdMixin, ScopedAdmin):
             super().get_queryset(request).annotate(member_count=Worker.household_size_expression())
         )
 
+    id_number = id_number_column("person__national_id", "person__org_unit_id")
+
     @admin.display(description=_("head"), ordering="person__name")
-    def head_name(self, obj):
-        return obj.person.name
+    @row_values("person__name")
+    def head_name(self, name):
+        return name
 
     @admin.display(description=_("household size"), ordering="member_count")
-    def size(self, obj):
-        return obj.member_count
+    @row_values("member_count")
+    def size(self, count):
+        return count
 
     @admin.display(description=_("review due"))
-    def review_due(self, obj):
-        due = obj.review_due_on()
+    @row_values("status", "registered_on", "last_reviewed_on")
+    def review_due(self, status, registered_on, last_reviewed_on):
+        due = Worker.review_due_for(status, registered_on, last_reviewed_on)
         if due is None:
             return "—"
         return f"{due} ⚠" if due < timezone.localdate() else str(due)

@@ -356,9 +356,14 @@ class Worker(SyncedRecord):
 
     def review_due_on(self) -> datetime.date | None:
         """Every active file is reviewed yearly (年度复核)."""
-        if self.status != self.Status.REGISTERED:
+        return self.review_due_for(self.status, self.registered_on, self.last_reviewed_on)
+
+    @classmethod
+    def review_due_for(cls, status, registered_on, last_reviewed_on) -> datetime.date | None:
+        """The next yearly review's date of a file with these values (lists read as values)."""
+        if status != cls.Status.REGISTERED:
             return None
-        base = self.last_reviewed_on or self.registered_on
+        base = last_reviewed_on or registered_on
         return None if base is None else _add_year(base)
 
 

@@ -6,11 +6,20 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from aidcenter.admin_base import ScopedAdmin
+from aidcenter.admin_base import ScopedAdmin, row_values
 from aidcenter.errors import Invalid
 from aidcenter.roles import Action
 from jobs import services
-from jobs.models import Employer, Guidance, Intent, JobFair, JobSeeker, Placement, Vacancy
+from jobs.models import (
+    Employer,
+    Guidance,
+    Intent,
+    JobFair,
+    JobSeeker,
+    Placement,
+    Vacancy,
+    three_months_after,
+)
 
 
 class EmployerForm(forms.ModelForm):
@@ -110,5 +119,6 @@ class PlacementAdmin(ReadOnlyAdmin):
     date_hierarchy = "started_on"
 
     @admin.display(description=_("follow-up due on"))
-    def follow_up(self, obj):
-        return obj.followed_up_on or obj.follow_up_due_on
+    @row_values("followed_up_on", "started_on")
+    def follow_up(self, followed_up_on, started_on):
+        return followed_up_on or three_months_after(started_on)

@@ -7,7 +7,7 @@ from django.contrib import admin
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from aidcenter.admin_base import ScopedAdmin
+from aidcenter.admin_base import ScopedAdmin, row_values
 from aidcenter.roles import Action
 from legal import deadlines, services
 from legal.models import Claimant, DutySlot, Lawyer, LegalCase, PastClient, StageRecord
@@ -111,8 +111,9 @@ class LegalCaseAdmin(ScopedAdmin):
         return False
 
     @admin.display(description=_("deadline status"))
-    def deadline_status(self, obj):
-        if obj.stage == "closed":
+    @row_values("stage", "next_deadline_on")
+    def deadline_status(self, stage, next_deadline_on):
+        if stage == "closed":
             return ""
-        found = deadlines.flag(obj.next_deadline_on, today=timezone.localdate())
+        found = deadlines.flag(next_deadline_on, today=timezone.localdate())
         return {"missed": _("deadline missed"), "due_soon": _("deadline due soon")}.get(found, "")

@@ -16,7 +16,7 @@ def test_blocktranslate_bodies_are_extracted_as_django_looks_them_up():
     from aidcenter.management.commands.translations import template_messages
 
     text = (
-        '{% blocktranslate with year=y %}Month by month, {{ year }}{% endblocktranslate %}\n'
+        "{% blocktranslate with year=y %}Month by month, {{ year }}{% endblocktranslate %}\n"
         "{% blocktranslate count n=c %}{{ n }} record{% plural %}{{ n }} records"
         "{% endblocktranslate %}\n"
         "{% blocktranslate trimmed with p=x %}\n  Up  to {{ p }}\n  100% sure\n"

@@ -68,6 +68,8 @@ def translated(message) -> bool:
     if isinstance(message.string, tuple | list):
         return all(message.string)
     return bool(message.string)
+
+
 def source_dirs() -> list[str]:
     """The project's own apps (folders at the top of BASE_DIR), so a new app is never missed."""
     base = Path(settings.BASE_DIR).resolve()
