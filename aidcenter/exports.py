@@ -15,6 +15,7 @@ an ID number left unmasked in a list the user may not see in full is masked all 
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import re
 import tempfile
@@ -24,7 +25,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.files import File
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
@@ -213,14 +214,35 @@ def start_export(*, user, source: str, params: dict, export: Export) -> ExcelJob
     return job
 
 
+@contextlib.contextmanager
+def job_progress(job: ExcelJob):
+    """A `progress(done, total=None)` that writes the job's counts on a database connection
+    of its own, committed at once: the job's rows may be read, or an import saved, inside a
+    long transaction (aidcenter.admin_base reads an export's rows in one), and the job's page
+    must see the counts grow meanwhile. The job object keeps the last counts, for its final
+    save."""
+    side = connections.create_connection(DEFAULT_DB_ALIAS)
+    sql = (
+        f'UPDATE "{ExcelJob._meta.db_table}" '  # noqa: S608 - the model's own table
+        "SET done = %s, total = COALESCE(%s, total) WHERE id = %s"
+    )
+
+    def progress(done: int, total: int | None = None) -> None:
+        job.done = done
+        job.total = job.total if total is None else total
+        with side.cursor() as cursor:
+            cursor.execute(sql, [done, total, job.pk])
+
+    try:
+        yield progress
+    finally:
+        side.close()
+
+
 def run_export(job: ExcelJob) -> None:
     export = build(job.source, job.user, job.params)
     ExcelJob.objects.filter(pk=job.pk).update(total=export.count)
-
-    def progress(done: int) -> None:
-        ExcelJob.objects.filter(pk=job.pk).update(done=done)
-
-    with tempfile.TemporaryFile() as handle:
+    with tempfile.TemporaryFile() as handle, job_progress(job) as progress:
         count = write(handle, export, progress=progress)
         handle.seek(0)
         job.file.save(f"{job.pk}.xlsx", File(handle), save=False)

@@ -28,6 +28,7 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 from aidcenter.errors import DomainError, Invalid
+from aidcenter.exports import job_progress
 from aidcenter.models import ExcelJob
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -237,18 +238,13 @@ def run_import(job: ExcelJob) -> None:
     with job.file.open("rb") as handle:
         content = handle.read()
 
-    def progress(done: int, total: int | None = None) -> None:
-        fields = {"done": done}
-        if total is not None:
-            fields["total"] = total
-        ExcelJob.objects.filter(pk=job.pk).update(**fields)
-
     try:
-        result = _IMPORTERS[job.source](job, content, progress)
+        with job_progress(job) as progress:
+            result = _IMPORTERS[job.source](job, content, progress)
     except DomainError as exc:
         errors = getattr(exc, "errors", {}) or {}
         job.result = {"errors": [m for messages in errors.values() for m in messages][:500]}
         job.save(update_fields=["result"])
         raise
     job.result = result
-    job.save(update_fields=["result"])
+    job.save(update_fields=["result", "done", "total"])

@@ -8,6 +8,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 
 from aidcenter import exports
@@ -177,3 +178,47 @@ def test_search_export_is_posted_and_shows_ids_as_the_page_does(client, staff, u
     assert sorted(r[0] for r in rows[1:]) == ["王大二", "王小二"]
     assert "110105********0021" in {r[1] for r in rows[1:]}
     assert AccessLog.objects.filter(action="export", model="cases.Person").count() == 2
+
+
+def _done_seen_elsewhere(job_id) -> int:
+    other = connections.create_connection(DEFAULT_DB_ALIAS)
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT done FROM aidcenter_exceljob WHERE id = %s", [job_id])
+            return cursor.fetchone()[0]
+    finally:
+        other.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_jobs_progress_is_seen_while_its_rows_are_read_in_a_transaction(
+    staff, units, monkeypatch
+):
+    # The admin's export reads its rows inside a transaction (a server-side cursor without
+    # WITH HOLD), which ends when the rows do.
+    _people(units)
+    export = exports.build("admin", staff.officer, {"model": "cases.person", "query": ""})
+    rows = iter(export.rows)
+    next(rows)
+    assert connection.in_atomic_block
+    assert len(list(rows)) == 2 and not connection.in_atomic_block
+
+    # Meanwhile the job's page, on another connection, sees the progress.
+    job = ExcelJob.objects.create(kind="export", user=staff.officer, source="test.slow", title="t")
+    seen = []
+
+    def slow(user, params):
+        def rows():
+            with transaction.atomic():
+                for n in range(6):
+                    if n == 4:
+                        seen.append(_done_seen_elsewhere(job.pk))
+                    yield [n]
+
+        return exports.Export(title="t", header=["n"], rows=rows(), count=6)
+
+    monkeypatch.setitem(exports._SOURCES, "test.slow", slow)
+    monkeypatch.setattr(exports, "PROGRESS_EVERY", 2)
+    assert exports.excel_job.call(str(job.pk)) == "done"
+    job.refresh_from_db()
+    assert seen == [4] and (job.done, job.total, job.result["rows"]) == (6, 6, 6)
