@@ -14,7 +14,7 @@ from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import label_for_field, lookup_field
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist, PermissionDenied
-from django.db import models, transaction
+from django.db import connections, models, transaction
 from django.http import QueryDict
 from django.shortcuts import redirect
 from django.test import RequestFactory
@@ -171,8 +171,7 @@ class ScopedAdmin(admin.ModelAdmin):
             method = getattr(self, name, None)
             if not hasattr(method, "row_values"):
                 return None
-            compute, clean = method.from_values, cells.clean
-            return _Column(method.row_values, lambda *v: clean(None, compute(self, *v), method))
+            return _Column(method.row_values, cells.for_method(self, method))
         if not field.concrete or field.many_to_many:
             return None
         if field.is_relation:
@@ -245,6 +244,15 @@ class _Cells:
             return lambda v: "" if v is None else v
         return lambda v: self.clean(field, v, None)
 
+    def for_method(self, model_admin, method) -> Callable:
+        """The cell of a `row_values` display method from its values."""
+        compute = functools.partial(method.from_values, model_admin)
+        if getattr(method, "boolean", False):
+            yes, no = self.yes, self.no
+            return lambda *v: "" if (b := compute(*v)) is None else (yes if b else no)
+        clean = self.clean
+        return lambda *v: r if (r := compute(*v)).__class__ is str else clean(None, r, None)
+
     def clean(self, field, value, attr):
         if value is None:
             return ""
@@ -310,14 +318,25 @@ def _rows_from_values(queryset, columns: list[_Column]):
         for row in batch:
             yield [read(row) for read in readers]
 
-    with transaction.atomic():
-        batch = []
-        for row in queryset.values_list(*paths).iterator(chunk_size=EXCEL_CHUNK):
-            batch.append(row)
-            if len(batch) == EXCEL_CHUNK:
-                yield from cells(batch)
-                batch = []
-        yield from cells(batch)
+    batch = []
+    for row in _values_in_order(queryset, paths):
+        batch.append(row)
+        if len(batch) == EXCEL_CHUNK:
+            yield from cells(batch)
+            batch = []
+    yield from cells(batch)
+
+
+def _values_in_order(queryset, paths: list[str]):
+    """values_list(*paths) in the queryset's order, in constant memory. Behind PgBouncer in
+    transaction mode (no server-side cursors) the rows are fetched by key, as `_in_order`
+    fetches records; paths[0] is the key."""
+    if not connections[queryset.db].settings_dict.get("DISABLE_SERVER_SIDE_CURSORS"):
+        with transaction.atomic(using=queryset.db):
+            yield from queryset.values_list(*paths).iterator(chunk_size=EXCEL_CHUNK)
+        return
+    rows = queryset.order_by().values_list(*paths)
+    yield from _by_keys(queryset, lambda keys: {row[0]: row for row in rows.filter(pk__in=keys)})
 
 
 def _text_of(known: dict, spot: int, row):
@@ -332,24 +351,28 @@ def _several(compute, spots: list[int], row):
     return compute(*[row[i] for i in spots])
 
 
-def _in_order(queryset, chunk: int = EXCEL_CHUNK):
-    """The queryset's records in its order, in constant memory: the keys in order (the
-    database sorts only keys and sort columns), and for each chunk of keys the records (so
-    columns computed per row — counts, subqueries — are computed only for the rows read,
-    never for the whole table before a sort)."""
+def _in_order(queryset):
+    """The queryset's records in its order, in constant memory (see `_by_keys`)."""
     records = queryset.order_by()
+    yield from _by_keys(queryset, lambda keys: {o.pk: o for o in records.filter(pk__in=keys)})
+
+
+def _by_keys(queryset, fetch):
+    """The keys in the queryset's order (the database sorts only keys and sort columns),
+    and for each chunk of keys what `fetch(keys)` finds for them ({key: item}), so that
+    columns computed per row — counts, subqueries — are computed only for the rows read,
+    never for the whole table before a sort."""
     part = []
-    for key in queryset.values_list("pk", flat=True).iterator(chunk_size=chunk):
+    for key in queryset.values_list("pk", flat=True).iterator(chunk_size=EXCEL_CHUNK):
         part.append(key)
-        if len(part) == chunk:
-            yield from _chunk(records, part)
+        if len(part) == EXCEL_CHUNK:
+            yield from _found_in_order(fetch(part), part)
             part = []
     if part:
-        yield from _chunk(records, part)
+        yield from _found_in_order(fetch(part), part)
 
 
-def _chunk(records, keys: list):
-    found = {obj.pk: obj for obj in records.filter(pk__in=keys)}
+def _found_in_order(found: dict, keys: list):
     for key in keys:
         if key in found:
             yield found[key]

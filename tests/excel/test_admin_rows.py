@@ -9,6 +9,7 @@ import datetime
 import pytest
 from django.contrib import admin
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.http import QueryDict
 from django.test import RequestFactory
 from django.utils import timezone
@@ -141,3 +142,21 @@ def test_the_registry_export_reads_in_bulk(staff, units, django_assert_max_num_q
         make_file(units.a1 if n % 2 else units.b, registered_on=datetime.date(2026, 1, 5))
     many = count_queries()
     assert (few[0], many[0]) == (2, 14) and few[1] == many[1]
+
+
+def test_without_server_side_cursors_the_rows_are_read_by_key(
+    known,  # noqa: F811
+    staff,
+    monkeypatch,
+    django_assert_max_num_queries,
+):
+    # Behind PgBouncer in transaction mode: no server-side cursor, the same rows.
+    for model in (Worker, Person):
+        model_admin = admin.site._registry[model]
+        by_cursor, by_records = _both(model_admin, staff.admin)
+        monkeypatch.setitem(connection.settings_dict, "DISABLE_SERVER_SIDE_CURSORS", True)
+        with django_assert_max_num_queries(20) as captured:
+            by_key, _ = _both(model_admin, staff.admin)
+        monkeypatch.undo()
+        assert by_key == by_cursor == by_records and len(by_key) >= 3
+        assert not any("DECLARE" in q["sql"] for q in captured.captured_queries)

@@ -11,7 +11,7 @@ import pytest
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 
-from aidcenter import exports
+from aidcenter import admin_base, exports
 from aidcenter.models import AccessLog, ExcelJob
 from tests.excel.helpers import body, read
 from tests.factories import PersonFactory
@@ -197,6 +197,7 @@ def test_a_jobs_progress_is_seen_while_its_rows_are_read_in_a_transaction(
     # The admin's export reads its rows inside a transaction (a server-side cursor without
     # WITH HOLD), which ends when the rows do.
     _people(units)
+    monkeypatch.setattr(admin_base, "EXCEL_CHUNK", 1)  # a row is handed on before the next
     export = exports.build("admin", staff.officer, {"model": "cases.person", "query": ""})
     rows = iter(export.rows)
     next(rows)
