@@ -271,6 +271,49 @@ def _run(kind: str, args) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def _instructions(kind: str, rows: int, args) -> int:
+    """Instructions the client process executes (valgrind's callgrind: the same count on a
+    loaded machine as on an idle one; the database server's work is not in it)."""
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "callgrind.out"
+        command = [
+            "valgrind",
+            "--tool=callgrind",
+            f"--callgrind-out-file={out}",
+            sys.executable,
+            __file__,
+            "--child",
+            kind,
+            "--rows",
+            str(rows),
+            "--user",
+            args.user,
+        ]
+        env = {**os.environ, "LOG_LEVEL": "WARNING"}
+        done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+        if done.returncode != 0:
+            raise SystemExit(f"{kind} under callgrind failed:\n{done.stderr[-3000:]}")
+        for line in out.read_text().splitlines():
+            if line.startswith(("summary:", "totals:")):
+                return int(line.split()[1])
+    raise SystemExit("callgrind wrote no totals")
+
+
+def instructions(args) -> None:
+    """Per-row client instructions, project / baseline: each kind run with --rows and with
+    0 rows (set-up and the changelist's own queries), the difference divided by the rows."""
+    per_row = {}
+    for kind in ("project", "baseline"):
+        full, empty = _instructions(kind, args.rows, args), _instructions(kind, 0, args)
+        per_row[kind] = (full - empty) / args.rows
+        print(
+            f"  {kind:9s} {full:,} instructions with {args.rows:,} rows, {empty:,} with none: "
+            f"{per_row[kind]:,.0f} a row"
+        )
+    ratio = per_row["project"] / per_row["baseline"]
+    print(f"instructions a row, project / baseline: {ratio:.2f} (target ≤ {EXPORT_RATIO_TARGET})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--rows", type=int, default=100_000)
@@ -279,8 +322,17 @@ def main() -> None:
     parser.add_argument("--user", default="admin")
     parser.add_argument("--import-user", default="desk_ja")
     parser.add_argument("--only", choices=["export", "import"])
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="count the client's instructions a row under valgrind (use --rows 5000)",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.instructions:
+        print(f"export of {args.rows:,} household files ({args.user}) under callgrind")
+        instructions(args)
+        return
     if args.child:
         result = {
             "project": lambda: child_export_project(args.rows, args.user),
