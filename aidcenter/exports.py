@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.files import File
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.http import FileResponse, HttpResponse
@@ -269,6 +270,26 @@ def download_job(job: ExcelJob, *, user, path: str) -> FileResponse:
     return FileResponse(
         job.file.open("rb"), as_attachment=True, filename=job.filename, content_type=XLSX
     )
+
+
+def purge_jobs(*, days: int | None = None, dry_run: bool = False, now=None) -> list[ExcelJob]:
+    """Delete the jobs finished (done or failed) more than `days` ago (settings.EXCEL_JOB_DAYS)
+    with their files: the workbooks written and the uploads kept hold personal data, and stay
+    only as long as their requester needs to fetch them. Jobs queued or running are kept; the
+    access log keeps every download."""
+    days = settings.EXCEL_JOB_DAYS if days is None else days
+    cutoff = (now or timezone.now()) - datetime.timedelta(days=days)
+    due = list(
+        ExcelJob.objects.filter(
+            status__in=[ExcelJob.Status.DONE, ExcelJob.Status.FAILED], finished_at__lt=cutoff
+        ).order_by("finished_at")
+    )
+    if not dry_run:
+        for job in due:
+            if job.file:
+                job.file.delete(save=False)
+            job.delete()
+    return due
 
 
 @task()

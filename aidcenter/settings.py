@@ -13,6 +13,7 @@ Environment:
   DATABASE_REPLICA_URL  postgres://… of a read replica for dashboards (aidcenter/dbrouter.py)
   PGBOUNCER        1 when DATABASE_URL points at PgBouncer in transaction mode
   RETENTION_CLOSED_FILES_YEARS  years a closed file's people are kept before erasure (10)
+  EXCEL_JOB_DAYS   days a finished Excel job's file (personal data) is kept (7)
   API_KEY_RATE     throttle per API key, DRF syntax (default 1500/min; the contract needs ≥ 1200)
 """
 
@@ -188,6 +189,7 @@ PRIVATE_ROOT = Path(os.environ.get("PRIVATE_ROOT", BASE_DIR / "private"))
 # PIPL: people whose household files closed this many years ago, with nothing open since, are
 # erased by `manage.py apply_retention` (cases/privacy.py).
 RETENTION_CLOSED_FILES_YEARS = int(os.environ.get("RETENTION_CLOSED_FILES_YEARS", "10"))
+EXCEL_JOB_DAYS = int(os.environ.get("EXCEL_JOB_DAYS", "7"))
 MEDIA_ROOT = PRIVATE_ROOT
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024

@@ -5,9 +5,13 @@ exports as background jobs only their requester may download."""
 from __future__ import annotations
 
 import datetime
+import io
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
+from django.core.files.base import ContentFile
+from django.core.management import CommandError, call_command
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 
@@ -223,3 +227,40 @@ def test_a_jobs_progress_is_seen_while_its_rows_are_read_in_a_transaction(
     assert exports.excel_job.call(str(job.pk)) == "done"
     job.refresh_from_db()
     assert seen == [4] and (job.done, job.total, job.result["rows"]) == (6, 6, 6)
+
+
+def test_finished_jobs_and_their_files_are_purged_after_their_days(staff, settings):
+    settings.EXCEL_JOB_DAYS = 7
+    now = timezone.now()
+
+    def job(status, days_ago, *, with_file=True):
+        made = ExcelJob.objects.create(
+            kind="export",
+            user=staff.officer,
+            source="admin",
+            title="t",
+            status=status,
+            finished_at=None if days_ago is None else now - datetime.timedelta(days=days_ago),
+        )
+        if with_file:
+            made.file.save(f"{made.pk}.xlsx", ContentFile(b"PK"), save=True)
+        return made
+
+    old, recent = job("done", 8), job("done", 6)
+    job("failed", 30, with_file=False)
+    running = job("running", None)
+    files = Path(old.file.path), Path(recent.file.path)
+
+    out = io.StringIO()
+    call_command("purge_excel_jobs", "--dry-run", stdout=out)
+    assert "2 Excel jobs would be deleted." in out.getvalue()
+    assert ExcelJob.objects.count() == 4 and files[0].exists()
+
+    call_command("purge_excel_jobs", stdout=out)
+    assert set(ExcelJob.objects.values_list("pk", flat=True)) == {recent.pk, running.pk}
+    assert not files[0].exists() and files[1].exists()
+    call_command("purge_excel_jobs", "--days", "0", stdout=out)
+    assert set(ExcelJob.objects.values_list("pk", flat=True)) == {running.pk}
+    assert not files[1].exists()
+    with pytest.raises(CommandError):
+        call_command("purge_excel_jobs", "--days", "-1")
