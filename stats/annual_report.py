@@ -148,14 +148,15 @@ def build(*, user, org_unit, period: figures.Period) -> bytes:
     sheet.append([title(org_unit, period)])
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=3)
     sheet["A1"].font = _TITLE
+    # One line each: side by side they overran each other on paper.
+    sheet.append([_("Unit: %(name)s (%(code)s)") % {"name": org_unit.name, "code": org_unit.code}])
     sheet.append(
         [
-            _("Unit: %(name)s (%(code)s)") % {"name": org_unit.name, "code": org_unit.code},
             _("Period: %(start)s to %(end)s")
-            % {"start": period.date_from.isoformat(), "end": period.date_to.isoformat()},
-            _("Made on %(day)s") % {"day": timezone.localdate().isoformat()},
+            % {"start": period.date_from.isoformat(), "end": period.date_to.isoformat()}
         ]
     )
+    sheet.append([_("Made on %(day)s") % {"day": timezone.localdate().isoformat()}])
     for index, (section, lines) in enumerate(_lines(flat)):
         sheet.append([])
         sheet.append([f"{NUMBERS[index]}、{section}"])
@@ -183,7 +184,10 @@ def build(*, user, org_unit, period: figures.Period) -> bytes:
     )
     sheet.column_dimensions["A"].width = 34
     sheet.column_dimensions["B"].width = 16
-    sheet.column_dimensions["C"].width = 30
+    sheet.column_dimensions["C"].width = 14
+    sheet["A1"].alignment = Alignment(wrap_text=True, vertical="center")
+    sheet.row_dimensions[1].height = 42  # the title on two lines when it must
+    _for_print(sheet, landscape=False)
     _by_unit_sheet(workbook, user=user, org_unit=org_unit, period=period, flat=flat)
     buffer = io.BytesIO()
     workbook.save(buffer)
@@ -217,3 +221,16 @@ def _by_unit_sheet(workbook, *, user, org_unit, period, flat) -> None:
     sheet.column_dimensions["A"].width = 22
     for column in range(3, len(BY_UNIT) + 3):
         sheet.column_dimensions[get_column_letter(column)].width = 13
+    sheet.row_dimensions[2].height = 30  # the heads wrap on two lines
+    _for_print(sheet, landscape=True)
+    sheet.print_title_rows = "1:2"  # every printed page repeats the title and the heads
+    sheet.print_title_cols = "A:B"  # and the unit
+
+
+def _for_print(sheet, *, landscape: bool) -> None:
+    """A4, every column on one page's width (as many pages down as it takes)."""
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.orientation = "landscape" if landscape else "portrait"
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True

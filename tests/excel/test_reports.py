@@ -70,6 +70,13 @@ def test_annual_report_reads_back_as_the_figures(known, staff, units):  # noqa: 
     for column, key in enumerate(annual_report.BY_UNIT, start=2):
         assert Decimal(str(total[column])) == Decimal(str(flat[key]))
         assert sum(Decimal(str(r[column])) for r in units_sheet[:-1]) == Decimal(str(flat[key]))
+    # Printed on A4, every column within the page's width; the units' table repeats its
+    # title, heads and unit names on every page (bench/report_render.py shows it printed).
+    for printed, orientation in zip(book.worksheets, ("portrait", "landscape"), strict=True):
+        assert printed.page_setup.orientation == orientation
+        assert printed.page_setup.fitToWidth == 1 and printed.sheet_properties.pageSetUpPr.fitToPage
+    assert book.worksheets[1].print_title_rows.replace("$", "") == "1:2"
+    assert book.worksheets[1].print_title_cols.replace("$", "") == "A:B"
 
 
 def test_annual_report_pages_are_scoped(client, known, staff, units):  # noqa: F811
