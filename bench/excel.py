@@ -249,14 +249,16 @@ def child_import(rows: int, user: str) -> dict:
 
 
 # --- the parent ----------------------------------------------------------------------------
-def _run(kind: str, args) -> dict:
+def _child(kind: str, args, *, rows: int | None = None, under: tuple = ()):
+    """Run one measurement in a fresh process (under valgrind when `under` says so)."""
     command = [
+        *under,
         sys.executable,
         __file__,
         "--child",
         kind,
         "--rows",
-        str(args.rows),
+        str(args.rows if rows is None else rows),
         "--import-rows",
         str(args.import_rows),
         "--user",
@@ -268,7 +270,11 @@ def _run(kind: str, args) -> dict:
     done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
     if done.returncode != 0:
         raise SystemExit(f"{kind} failed:\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return done
+
+
+def _run(kind: str, args) -> dict:
+    return json.loads(_child(kind, args).stdout.strip().splitlines()[-1])
 
 
 def _instructions(kind: str, rows: int, args) -> int:
@@ -276,23 +282,8 @@ def _instructions(kind: str, rows: int, args) -> int:
     loaded machine as on an idle one; the database server's work is not in it)."""
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / "callgrind.out"
-        command = [
-            "valgrind",
-            "--tool=callgrind",
-            f"--callgrind-out-file={out}",
-            sys.executable,
-            __file__,
-            "--child",
-            kind,
-            "--rows",
-            str(rows),
-            "--user",
-            args.user,
-        ]
-        env = {**os.environ, "LOG_LEVEL": "WARNING"}
-        done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
-        if done.returncode != 0:
-            raise SystemExit(f"{kind} under callgrind failed:\n{done.stderr[-3000:]}")
+        valgrind = ("valgrind", "--tool=callgrind", f"--callgrind-out-file={out}")
+        _child(kind, args, rows=rows, under=valgrind)
         for line in out.read_text().splitlines():
             if line.startswith(("summary:", "totals:")):
                 return int(line.split()[1])
